@@ -1,0 +1,1 @@
+"""Alert model, routing, grouping, sinks, delivery."""

@@ -1,0 +1,1 @@
+"""Detector and alerting configs and their schema."""

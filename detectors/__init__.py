@@ -1,0 +1,1 @@
+"""Pure online algorithms: no Kafka, Faust, HTTP, metrics, clock or environment."""
