@@ -1,0 +1,161 @@
+"""Schema of the detector config (config/detector.yaml): every setting, validated on load.
+
+Errors name the file, the field, the bad value and what is allowed:
+
+>>> try:
+...     DetectorConfig.model_validate({"burst": {"false_alarms_per_day": -1}})
+... except Exception as e:
+...     print(format_errors("x.yaml", e))
+x.yaml: burst.false_alarms_per_day = -1: Input should be greater than 0
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Share = Annotated[float, Field(gt=0, le=1)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputConfig(_Section):
+    """What the ingest accepts; anything else goes to rejects with a reason."""
+    max_text_chars: int = Field(10_000, ge=1)
+    max_line_bytes: int = Field(262_144, ge=64)
+    min_year: int = Field(2000, ge=1970, le=2100)
+    max_year: int = Field(2100, ge=1970, le=9999)
+
+
+class TextConfig(_Section):
+    max_tokens: int = Field(64, ge=1, description="terms kept per post, in order")
+    stem_english: bool = True
+    segmenter: str = Field("rjieba", pattern="^(rjieba|jieba)$")
+
+
+class NearDuplicateConfig(_Section):
+    threshold: Share = 0.7
+    horizon_s: Seconds = 6 * 3600
+    max_items: int = Field(200_000, ge=100)
+    min_tokens: int = Field(3, ge=1)
+
+
+class VocabularyConfig(_Section):
+    half_life_s: Seconds = 3 * 86400
+    max_terms: int = Field(400_000, ge=100)
+
+
+class ClusteringConfig(_Section):
+    assign_threshold: Share = 0.35
+    merge_threshold: Share = 0.5
+    half_life_s: Seconds = 12 * 3600
+    max_terms_per_cluster: int = Field(48, ge=4)
+    max_clusters: int = Field(50_000, ge=10)
+    max_clusters_per_term: int = Field(64, ge=2)
+    idle_ttl_s: Seconds = 24 * 3600
+    min_idf: float = Field(0.5, ge=0)
+
+
+class BurstConfig(_Section):
+    false_alarms_per_day: float = Field(1.0, gt=0, description="expected chatter clusters flagged per day")
+    background_share: Annotated[float, Field(gt=0, lt=1)] = 0.01
+    window_s: Seconds = 3600
+    interval_s: int = Field(300, ge=1, description="bucket width of growth curves")
+    min_voices: int = Field(5, ge=1)
+
+
+class Severity(_Section):
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_-]*$")
+    min_voices: int = Field(ge=0)
+
+
+class IssuesConfig(_Section):
+    severities: tuple[Severity, ...] = (
+        Severity(name="blue", min_voices=0), Severity(name="yellow", min_voices=50),
+        Severity(name="orange", min_voices=200), Severity(name="red", min_voices=1000))
+    resolve_after_s: Seconds = 6 * 3600
+    reopen_threshold: Share = 0.3
+    memory_s: Seconds = 30 * 86400
+    max_open_issues: int = Field(5_000, ge=1)
+    sample_posts: int = Field(3, ge=0, le=20)
+    top_terms: int = Field(8, ge=1, le=50)
+    growth_intervals: int = Field(12, ge=1, le=288)
+
+    @field_validator("severities")
+    @classmethod
+    def _rising(cls, v):
+        if not v:
+            raise ValueError("at least one severity is needed")
+        if [s.min_voices for s in v] != sorted({s.min_voices for s in v}):
+            raise ValueError("severities must have strictly rising min_voices")
+        if len({s.name for s in v}) != len(v):
+            raise ValueError("severity names must be unique")
+        return v
+
+
+class DetectorConfig(_Section):
+    input: InputConfig = InputConfig()
+    text: TextConfig = TextConfig()
+    near_duplicates: NearDuplicateConfig = NearDuplicateConfig()
+    vocabulary: VocabularyConfig = VocabularyConfig()
+    clustering: ClusteringConfig = ClusteringConfig()
+    burst: BurstConfig = BurstConfig()
+    issues: IssuesConfig = IssuesConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.input.min_year >= self.input.max_year:
+            raise ValueError("input.min_year must be below input.max_year")
+        if self.burst.window_s < self.burst.interval_s:
+            raise ValueError("burst.window_s must be at least burst.interval_s")
+        return self
+
+
+class ConfigError(ValueError):
+    """A config file failed validation; the message names file, field, value and what is allowed."""
+
+
+def format_errors(path: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{path}: {loc}: unknown field (allowed fields are listed in config/detector.yaml)")
+        elif e["type"] == "missing":
+            lines.append(f"{path}: {loc}: required field is missing")
+        else:
+            lines.append(f"{path}: {loc} = {e.get('input')!r}: {msg}")
+    return "\n".join(lines)
+
+
+def default_config_path() -> Path:
+    return Path(__file__).with_name("detector.yaml")
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> DetectorConfig:
+    """Load and validate a detector config; ``None`` loads the shipped default."""
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(data).__name__}")
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    try:
+        return DetectorConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(format_errors(str(path), e)) from None

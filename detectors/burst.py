@@ -1,0 +1,70 @@
+"""The burst test: is a cluster's recent growth more than everyday chatter would produce?
+
+Null hypothesis: the cluster is an everyday topic holding at most ``background_share`` of the stream's voices, or
+its own long-run rate, whichever is larger. New voices in the last ``window_s`` are then Poisson with mean
+``mu = max(background_share * stream_voices_in_window, own_rate * window_s, min_expected)``. Comparing with the
+stream's own volume in the same window makes the test follow the day's rhythm and overall volume changes.
+
+Sensitivity is set by ``false_alarms_per_day``: the test runs at most once per new voice in the stream, so a
+p-value cut of ``false_alarms_per_day / voices_per_day`` bounds the expected chatter clusters flagged per day
+(a Bonferroni bound: conservative, as tests of the same cluster are correlated).
+
+>>> bt = BurstTest(false_alarms_per_day=1.0, background_share=0.01, window_s=3600, min_voices=5)
+>>> bt.p_value(n=12, stream_n=300, own_rate=0.0) < bt.alpha(voices_per_day=5000)
+True
+>>> bt.p_value(n=4, stream_n=300, own_rate=0.0) < bt.alpha(voices_per_day=5000)
+False
+"""
+from __future__ import annotations
+
+import math
+
+
+def poisson_sf(n: int, mu: float) -> float:
+    """P(X >= n) for X ~ Poisson(mu)."""
+    if n <= 0:
+        return 1.0
+    if mu <= 0:
+        return 0.0
+    if n <= mu:
+        # upper tail is not small: sum the lower part instead
+        term = math.exp(-mu)
+        acc = term
+        for k in range(1, n):
+            term *= mu / k
+            acc += term
+        return max(0.0, 1.0 - acc)
+    log_term = -mu + n * math.log(mu) - math.lgamma(n + 1)
+    term = math.exp(log_term)
+    acc = 0.0
+    k = n
+    while term > acc * 1e-12 and k < n + 1000:
+        acc += term
+        k += 1
+        term *= mu / k
+    return min(1.0, acc)
+
+
+class BurstTest:
+    def __init__(self, false_alarms_per_day: float = 1.0, background_share: float = 0.01, window_s: float = 3600,
+                 min_voices: int = 5, min_expected: float = 0.05):
+        if false_alarms_per_day <= 0:
+            raise ValueError("false_alarms_per_day must be > 0")
+        if not 0 < background_share < 1:
+            raise ValueError("background_share must be in (0, 1)")
+        if window_s <= 0 or min_voices < 1 or min_expected <= 0:
+            raise ValueError("window_s, min_voices and min_expected must be positive")
+        self.false_alarms_per_day = false_alarms_per_day
+        self.background_share = background_share
+        self.window_s = window_s
+        self.min_voices = min_voices
+        self.min_expected = min_expected
+
+    def expected(self, stream_n: float, own_rate: float) -> float:
+        return max(self.background_share * stream_n, own_rate * self.window_s, self.min_expected)
+
+    def p_value(self, n: int, stream_n: float, own_rate: float) -> float:
+        return poisson_sf(n, self.expected(stream_n, own_rate))
+
+    def alpha(self, voices_per_day: float) -> float:
+        return min(0.05, self.false_alarms_per_day / max(voices_per_day, 1.0))

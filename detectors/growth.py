@@ -1,0 +1,130 @@
+"""Per-cluster growth bookkeeping on event time: distinct voices, and new voices and posts per interval.
+
+A *voice* is what counts toward a groundswell: a distinct (pseudonymised) author, or, for posts without an author,
+one group of near-copies. Voices are counted exactly up to ``exact_voices`` per cluster, then with a HyperLogLog.
+
+>>> g = Growth(interval_s=300)
+>>> [g.add("a:1", t=0.0), g.add("a:1", t=10.0), g.add("a:2", t=400.0)]
+[True, False, True]
+>>> g.voices, g.posts, g.window(400.0, 600)
+(2, 3, 2)
+"""
+from __future__ import annotations
+
+from datasketch import HyperLogLog
+
+
+class Growth:
+    __slots__ = ("interval_s", "keep", "exact_voices", "_voices", "_hll", "_n_voices", "posts",
+                 "_new_voices", "_posts_at")
+
+    def __init__(self, interval_s: int = 300, keep: int = 288, exact_voices: int = 512):
+        self.interval_s = interval_s
+        self.keep = keep
+        self.exact_voices = exact_voices
+        self._voices: set[str] | None = set()
+        self._hll: HyperLogLog | None = None
+        self._n_voices = 0
+        self.posts = 0
+        self._new_voices: dict[int, int] = {}
+        self._posts_at: dict[int, int] = {}
+
+    @property
+    def voices(self) -> int:
+        return self._n_voices
+
+    def add(self, voice: str, t: float) -> bool:
+        """Count a post by ``voice`` at ``t``; True when the voice is new to this cluster."""
+        b = int(t // self.interval_s)
+        self.posts += 1
+        self._posts_at[b] = self._posts_at.get(b, 0) + 1
+        if self._voices is not None:
+            if voice in self._voices:
+                new = False
+            else:
+                self._voices.add(voice)
+                new = True
+                if len(self._voices) > self.exact_voices:
+                    self._hll = HyperLogLog(p=10)
+                    for v in self._voices:
+                        self._hll.update(v.encode())
+                    self._voices = None
+        else:
+            before = self._hll.count()
+            self._hll.update(voice.encode())
+            new = self._hll.count() > before + 0.5
+        if new:
+            self._n_voices += 1
+            self._new_voices[b] = self._new_voices.get(b, 0) + 1
+        if len(self._posts_at) > self.keep + 32:
+            self._trim(b)
+        return new
+
+    def _trim(self, b: int) -> None:
+        oldest = b - self.keep
+        self._posts_at = {k: v for k, v in self._posts_at.items() if k > oldest}
+        self._new_voices = {k: v for k, v in self._new_voices.items() if k > oldest}
+
+    def window(self, t: float, window_s: float) -> int:
+        """New voices in the intervals overlapping (t - window_s, t]."""
+        b = int(t // self.interval_s)
+        first = int((t - window_s) // self.interval_s) + 1
+        nv = self._new_voices
+        if len(nv) < b - first + 1:
+            return sum(v for k, v in nv.items() if first <= k <= b)
+        return sum(nv.get(k, 0) for k in range(first, b + 1))
+
+    def curve(self, t: float, intervals: int) -> list[int]:
+        """Posts per interval for the ``intervals`` intervals ending at ``t``, oldest first."""
+        b = int(t // self.interval_s)
+        return [self._posts_at.get(k, 0) for k in range(b - intervals + 1, b + 1)]
+
+    def absorb(self, other: "Growth") -> None:
+        """Fold another cluster's counts into this one (on cluster merge)."""
+        self.posts += other.posts
+        for k, v in other._posts_at.items():
+            self._posts_at[k] = self._posts_at.get(k, 0) + v
+        mine = other._voices if other._voices is not None else None
+        if self._voices is not None and mine is not None:
+            fresh = mine - self._voices
+            self._voices |= fresh
+            self._n_voices += len(fresh)
+        else:
+            self._n_voices += other._n_voices   # approximate once either side is a sketch
+        for k, v in other._new_voices.items():
+            self._new_voices[k] = self._new_voices.get(k, 0) + v
+        if self._voices is not None and len(self._voices) > self.exact_voices:
+            self._hll = HyperLogLog(p=10)
+            for v in self._voices:
+                self._hll.update(v.encode())
+            self._voices = None
+
+
+class BucketCounts:
+    """Counts per interval over a sliding horizon (the whole stream's volume, for the burst test's baseline).
+
+    >>> c = BucketCounts(interval_s=60, keep=10)
+    >>> c.add(0.0); c.add(30.0); c.add(90.0)
+    >>> c.window(90.0, 120), c.window(90.0, 60)
+    (3, 1)
+    """
+    __slots__ = ("interval_s", "keep", "_counts")
+
+    def __init__(self, interval_s: int, keep: int):
+        self.interval_s = interval_s
+        self.keep = keep
+        self._counts: dict[int, float] = {}
+
+    def add(self, t: float, n: float = 1) -> None:
+        b = int(t // self.interval_s)
+        self._counts[b] = self._counts.get(b, 0) + n
+        if len(self._counts) > self.keep + 32:
+            self._counts = {k: v for k, v in self._counts.items() if k > b - self.keep}
+
+    def window(self, t: float, window_s: float) -> float:
+        b = int(t // self.interval_s)
+        first = int((t - window_s) // self.interval_s) + 1
+        c = self._counts
+        if len(c) < b - first + 1:
+            return sum(v for k, v in c.items() if first <= k <= b)
+        return sum(c.get(k, 0) for k in range(first, b + 1))

@@ -1,0 +1,184 @@
+"""Issue lifecycle: a flagged cluster becomes an issue that fires, escalates, resolves and may re-fire.
+
+This is the only place with a global view of issues, and it runs on the small stream of flagged clusters and
+on the posts of clusters that are already issues. Before a flagged cluster becomes a new issue it is compared
+with the issues remembered for ``memory_s`` (open or resolved): if it is the same story, it is folded into that
+issue instead of raising a second alert for it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .clustering import Cluster, OnlineClusterer
+from .growth import Growth
+from .times import format_time
+
+
+@dataclass
+class Issue:
+    id: str
+    opened_t: float
+    status: str = "firing"          # firing | resolved | merged
+    severity: int = 0
+    seq: int = 0
+    last_voice_t: float = 0.0
+    resolved_t: float | None = None
+    score: float = 0.0
+
+
+@dataclass
+class IssueSettings:
+    severities: tuple[tuple[str, int], ...] = (("blue", 0), ("yellow", 50), ("orange", 200), ("red", 1000))
+    resolve_after_s: float = 6 * 3600
+    reopen_threshold: float = 0.3
+    memory_s: float = 30 * 86400
+    max_open_issues: int = 5000
+    sample_posts: int = 3
+    top_terms: int = 8
+    growth_intervals: int = 12
+    interval_s: int = 300
+
+
+class IssueTracker:
+    def __init__(self, clusterer: OnlineClusterer, settings: IssueSettings = IssueSettings(),
+                 display_term=None):
+        self.clusterer = clusterer
+        self.settings = settings
+        self.display_term = display_term or (lambda term: term)
+        self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
+
+    def __len__(self) -> int:
+        return sum(1 for i in self._issues.values() if i.status == "firing")
+
+    def issue_of(self, cluster: Cluster) -> Issue | None:
+        return self._issues.get(cluster.id)
+
+    @property
+    def issues(self) -> dict[str, Issue]:
+        return self._issues
+
+    # ----- transitions
+    def flag(self, cluster: Cluster, t: float, score: float) -> list[dict]:
+        """A cluster passed the burst test: fold it into a remembered issue, or open a new one."""
+        for other, sim in self.clusterer.neighbours(cluster):
+            if sim < self.settings.reopen_threshold:
+                break
+            if other.pinned and other.id in self._issues:
+                survivor = self.clusterer.merge(other, cluster)
+                issue = self._issues[survivor.id]
+                if issue.status == "resolved":
+                    issue.status, issue.resolved_t = "firing", None
+                    issue.last_voice_t = t
+                    return [self._emit(issue, survivor, t)]
+                return []
+        cluster.pinned = True
+        issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score)
+        issue.severity = self._severity_for(cluster)
+        self._issues[cluster.id] = issue
+        self._bound()
+        return [self._emit(issue, cluster, t)]
+
+    def on_voice(self, cluster: Cluster, t: float) -> list[dict]:
+        """A new voice joined an issue's cluster: escalate when it crosses the next severity."""
+        issue = self._issues.get(cluster.id)
+        if issue is None:
+            return []
+        issue.last_voice_t = max(issue.last_voice_t, t)
+        level = self._severity_for(cluster)
+        if issue.status == "firing" and level > issue.severity:
+            issue.severity = level
+            return [self._emit(issue, cluster, t)]
+        return []
+
+    def on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
+        """Keep the issue record with the surviving cluster when two clusters merge."""
+        gone = self._issues.pop(absorbed.id, None)
+        if gone is not None and survivor.id not in self._issues:
+            self._issues[survivor.id] = gone   # the issue keeps its id: receivers know it by that
+        elif gone is not None:
+            gone.status = "merged"
+
+    def tick(self, t: float) -> list[dict]:
+        """Resolve issues that went quiet; forget resolved issues past their memory."""
+        out = []
+        s = self.settings
+        for cid, issue in list(self._issues.items()):
+            cluster = self.clusterer.get(cid)
+            if cluster is None:
+                del self._issues[cid]
+                continue
+            if issue.status == "firing" and t - issue.last_voice_t > s.resolve_after_s:
+                issue.status, issue.resolved_t = "resolved", t
+                out.append(self._emit(issue, cluster, t))
+            elif issue.status == "resolved" and t - (issue.resolved_t or t) > s.memory_s:
+                cluster.pinned = False
+                del self._issues[cid]
+        return out
+
+    def _bound(self) -> None:
+        excess = len(self._issues) - self.settings.max_open_issues
+        for cid, issue in list(self._issues.items()):
+            if excess <= 0:
+                break
+            if issue.status != "firing":
+                c = self.clusterer.get(cid)
+                if c is not None:
+                    c.pinned = False
+                del self._issues[cid]
+                excess -= 1
+
+    def _severity_for(self, cluster: Cluster) -> int:
+        voices = cluster.data["growth"].voices
+        level = 0
+        for i, (_, min_voices) in enumerate(self.settings.severities):
+            if voices >= min_voices:
+                level = i
+        return level
+
+    # ----- the alert record
+    def _emit(self, issue: Issue, cluster: Cluster, t: float) -> dict:
+        s = self.settings
+        issue.seq += 1
+        growth: Growth = cluster.data["growth"]
+        idf = self.clusterer.vocabulary.idf
+        ranked = sorted(cluster.weights.items(), key=lambda x: (-x[1] * idf(x[0]), x[0]))
+        terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
+        samples = cluster.data.get("samples", [])[: s.sample_posts]
+        title = _title(samples, terms)
+        return {
+            "alert_id": f"{issue.id}:{issue.seq}",
+            "issue_id": issue.id,
+            "status": "resolved" if issue.status == "resolved" else "firing",
+            "severity": s.severities[issue.severity][0],
+            "at": format_time(t),
+            "first_post_at": format_time(cluster.created_t),
+            "posts": cluster.posts,
+            "authors": growth.voices,
+            "terms": terms,
+            "title": title,
+            "sample_post_ids": [pid for pid, _ in samples],
+            "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
+            "growth": {"interval_s": s.interval_s, "counts": growth.curve(t, s.growth_intervals)},
+            "score": round(issue.score, 2),
+            "labels": dict(cluster.data.get("labels", {})),
+        }
+
+
+def _title(samples: list[tuple[str, str]], terms: list[str]) -> str:
+    """The sample post that mentions most of the top terms, shortened; else the terms themselves."""
+    best, best_hits = None, 0
+    for _, text in samples:
+        low = text.lower()
+        hits = sum(1 for term in terms[:5] if term.lower() in low)
+        if hits > best_hits:
+            best, best_hits = text, hits
+    if best is None:
+        return " · ".join(terms[:4])
+    best = " ".join(best.split())
+    return best if len(best) <= 80 else best[:79] + "…"
+
+
+def surprise(p_value: float) -> float:
+    """-log10 of a p-value, the score reported with an alert."""
+    return -math.log10(max(p_value, 1e-300))

@@ -1,0 +1,112 @@
+"""Near-copy detection with MinHash + LSH banding over token sets.
+
+datasketch's MinHash costs ~110 µs per post here and its LSH ~50 µs more (measured: benchmarks/README.md), which
+alone would exceed the whole pipeline's per-post budget, so this module keeps a compact MinHash over CRC32 token
+hashes with a few universal-hash permutations, verified by exact Jaccard on the stored token sets.
+Memory is bounded: posts older than ``horizon_s`` (event time) or beyond ``max_items`` are forgotten.
+
+>>> nd = NearDuplicates(threshold=0.7, horizon_s=3600, seed=1)
+>>> nd.learn_one("a", ["bridge", "closed", "river", "road", "police"], t=0.0)
+>>> nd.predict_one(["bridge", "closed", "river", "road", "police", "now"])
+'a'
+>>> nd.predict_one(["lunch", "noodles"]) is None
+True
+"""
+from __future__ import annotations
+
+import collections
+import random
+import zlib
+
+_PRIME = (1 << 61) - 1
+_MASK = (1 << 32) - 1
+
+
+class NearDuplicates:
+    """Finds an earlier post whose token set has Jaccard similarity >= ``threshold`` with a new one."""
+
+    def __init__(self, threshold: float = 0.7, horizon_s: float = 6 * 3600, max_items: int = 200_000,
+                 bands: int = 6, rows: int = 3, min_tokens: int = 3, seed: int = 1):
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+        if horizon_s <= 0 or max_items < 1 or bands < 1 or rows < 1 or min_tokens < 1:
+            raise ValueError("horizon_s, max_items, bands, rows and min_tokens must be positive")
+        self.threshold = threshold
+        self.horizon_s = horizon_s
+        self.max_items = max_items
+        self.bands = bands
+        self.rows = rows
+        self.min_tokens = min_tokens
+        self.seed = seed
+        rng = random.Random(seed)
+        self._perms = [(rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(bands * rows)]
+        self._buckets: dict[tuple, str] = {}
+        self._items: collections.OrderedDict[str, tuple[float, frozenset, tuple]] = collections.OrderedDict()
+        self._hash_cache: dict[str, int] = {}
+
+    def _signature(self, tokens: frozenset) -> tuple:
+        cache = self._hash_cache
+        if len(cache) > 500_000:
+            cache.clear()
+        hashes = []
+        for tok in tokens:
+            h = cache.get(tok)
+            if h is None:
+                h = cache[tok] = zlib.crc32(tok.encode("utf-8", "surrogatepass"))
+            hashes.append(h)
+        sig = [min((a * h + b) % _PRIME for h in hashes) & _MASK for a, b in self._perms]
+        r = self.rows
+        return tuple((i, tuple(sig[i * r:(i + 1) * r])) for i in range(self.bands))
+
+    def _lookup(self, tokens: frozenset, keys: tuple) -> str | None:
+        best, best_sim = None, self.threshold
+        seen = set()
+        for key in keys:
+            pid = self._buckets.get(key)
+            if pid is None or pid in seen:
+                continue
+            seen.add(pid)
+            item = self._items.get(pid)
+            if item is None:
+                continue
+            other = item[1]
+            sim = len(tokens & other) / len(tokens | other)
+            if sim >= best_sim:
+                best, best_sim = pid, sim
+        return best
+
+    def predict_one(self, tokens) -> str | None:
+        """Id of a remembered near-copy of ``tokens``, or None. Too-short posts never match."""
+        ts = frozenset(tokens)
+        if len(ts) < self.min_tokens:
+            return None
+        return self._lookup(ts, self._signature(ts))
+
+    def learn_one(self, post_id: str, tokens, t: float) -> str | None:
+        """Remember a post; returns the id of the near-copy it matched (then it is not stored), else None."""
+        ts = frozenset(tokens)
+        if len(ts) < self.min_tokens:
+            return None
+        keys = self._signature(ts)
+        match = self._lookup(ts, keys)
+        if match is not None:
+            return match
+        for key in keys:
+            self._buckets[key] = post_id  # newest wins: recent copies are the likely ones to recur
+        self._items[post_id] = (t, ts, keys)
+        self._expire(t)
+        return None
+
+    def _expire(self, t: float) -> None:
+        items = self._items
+        while items:
+            pid, (t0, _, keys) = next(iter(items.items()))
+            if len(items) <= self.max_items and t - t0 <= self.horizon_s:
+                break
+            del items[pid]
+            for key in keys:
+                if self._buckets.get(key) == pid:
+                    del self._buckets[key]
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,172 @@
+"""The detector: one post in, its issue and any alerts out. Pure and deterministic: time comes with the post.
+
+This is the logic both hosts run (the embedded runner and the Faust agents): text -> terms -> near-copy and
+repost collapsing -> online clustering -> growth per cluster -> burst test -> issue lifecycle -> alert records.
+"""
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+from typing import Callable
+
+from .burst import BurstTest
+from .clustering import Cluster, OnlineClusterer
+from .growth import BucketCounts, Growth
+from .issues import IssueSettings, IssueTracker, surprise
+from .near_duplicates import NearDuplicates
+from .vocabulary import Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class PostIn:
+    """What the detector needs of a post (already validated; author already pseudonymised)."""
+    id: str
+    text: str
+    t: float
+    author: str | None = None
+    repost_of: str | None = None
+    lang: str | None = None
+    source: str | None = None
+    region: str | None = None
+
+
+class IssueDetector:
+    """Online issue detection over a stream of posts, on event time.
+
+    >>> from groundswell.config.schema import DetectorConfig
+    >>> det = IssueDetector(DetectorConfig(), tokenize=str.split)
+    >>> alerts = []
+    >>> for i in range(40):   # forty people on one new story within half an hour
+    ...     issue, out = det.learn_one(PostIn(f"p{i}", f"bridge collapse river road {i}", t=60.0 * i, author=f"a{i}"))
+    ...     alerts += out
+    >>> alerts[0]["status"], alerts[0]["posts"] <= 10
+    ('firing', True)
+    """
+
+    def __init__(self, config, tokenize: Callable[[str], list[str]], id_prefix: str = "c"):
+        self.config = config
+        self.tokenize = tokenize
+        c = config
+        self.vocabulary = Vocabulary(half_life_s=c.vocabulary.half_life_s, max_terms=c.vocabulary.max_terms)
+        self.clusterer = OnlineClusterer(
+            self.vocabulary, assign_threshold=c.clustering.assign_threshold,
+            merge_threshold=c.clustering.merge_threshold, half_life_s=c.clustering.half_life_s,
+            max_terms_per_cluster=c.clustering.max_terms_per_cluster, max_clusters=c.clustering.max_clusters,
+            max_clusters_per_term=c.clustering.max_clusters_per_term, idle_ttl_s=c.clustering.idle_ttl_s,
+            min_idf=c.clustering.min_idf, id_prefix=id_prefix)
+        self.near_duplicates = NearDuplicates(
+            threshold=c.near_duplicates.threshold, horizon_s=c.near_duplicates.horizon_s,
+            max_items=c.near_duplicates.max_items, min_tokens=c.near_duplicates.min_tokens)
+        self.burst = BurstTest(
+            false_alarms_per_day=c.burst.false_alarms_per_day, background_share=c.burst.background_share,
+            window_s=c.burst.window_s, min_voices=c.burst.min_voices)
+        self.interval_s = c.burst.interval_s
+        self.issues = IssueTracker(self.clusterer, IssueSettings(
+            severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
+            resolve_after_s=c.issues.resolve_after_s, reopen_threshold=c.issues.reopen_threshold,
+            memory_s=c.issues.memory_s, max_open_issues=c.issues.max_open_issues,
+            sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
+            growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s))
+        self.clusterer.on_merge = self._on_merge
+        keep = max(c.issues.growth_intervals, int(c.burst.window_s // c.burst.interval_s) + 1) + 1
+        self._keep_intervals = keep
+        # the stream's voices per interval (posts, less anonymous near-copies), a day back
+        self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
+        self._post_cluster: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._max_post_memory = c.near_duplicates.max_items
+        self._last_tick: int | None = None
+        self._t_max = float("-inf")
+        self.posts_seen = 0
+
+    # ----- the stream
+    def learn_one(self, post: PostIn) -> tuple[str, list[dict]]:
+        """Process one post; returns (issue or cluster id the post joined, alert records emitted)."""
+        t = post.t
+        out: list[dict] = []
+        bucket = int(t // self.interval_s)
+        if self._last_tick is None:
+            self._last_tick = bucket
+        elif bucket > self._last_tick:
+            self._last_tick = bucket
+            out += self.tick(t)
+        if t > self._t_max:
+            self._t_max = t
+        self.posts_seen += 1
+
+        terms = self.tokenize(post.text)[: self.config.text.max_tokens] if post.text else []
+        home = None
+        if post.repost_of is not None:
+            home = self._post_cluster.get(post.repost_of)
+        copy_of = self.near_duplicates.learn_one(post.id, terms, t) if terms else None
+        if home is None and copy_of is not None:
+            home = self._post_cluster.get(copy_of)
+        if not terms and home is None:
+            return None, out      # nothing to cluster on (e.g. a bare repost of an unseen post)
+        self.vocabulary.learn_one(terms, t)
+        cluster = self.clusterer.learn_one(terms, t, cluster_id=home)
+        self._remember(post.id, cluster.id)
+
+        data = cluster.data
+        growth = data.get("growth")
+        if growth is None:
+            growth = data["growth"] = Growth(interval_s=self.interval_s, keep=self._keep_intervals)
+            data["samples"] = []
+            data["labels"] = {k: v for k, v in (("lang", post.lang), ("source", post.source),
+                                                 ("region", post.region)) if v}
+        samples = data["samples"]
+        if copy_of is None and len(samples) < self.config.issues.sample_posts and post.text:
+            samples.append((post.id, post.text[:280]))
+
+        voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
+        if post.author is not None or copy_of is None:
+            self._stream.add(t)
+        if growth.add(voice, t):
+            issue = self.issues.issue_of(cluster)
+            if issue is not None:
+                out += self.issues.on_voice(cluster, t)
+            elif growth.voices >= self.burst.min_voices:
+                out += self._test(cluster, growth, t)
+        issue = self.issues.issue_of(cluster)
+        return (issue.id if issue is not None else cluster.id), out
+
+    def _test(self, cluster: Cluster, growth: Growth, t: float) -> list[dict]:
+        bt = self.burst
+        n = growth.window(t, bt.window_s)
+        if n < bt.min_voices:
+            return []
+        stream_n = self._stream.window(t, bt.window_s)
+        before = growth.voices - n
+        age = max(t - cluster.created_t - bt.window_s, 0.0)
+        own_rate = before / max(age, 86400.0) if before > 0 else 0.0
+        p = bt.p_value(n, stream_n, own_rate)
+        day = self._stream.window(t, 86400.0)
+        if p < bt.alpha(voices_per_day=day):
+            return self.issues.flag(cluster, t, surprise(p))
+        return []
+
+    def _remember(self, post_id: str, cluster_id: str) -> None:
+        pc = self._post_cluster
+        pc[post_id] = cluster_id
+        if len(pc) > self._max_post_memory:
+            pc.popitem(last=False)
+
+    def _on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
+        g = absorbed.data.get("growth")
+        if g is not None:
+            if "growth" in survivor.data:
+                survivor.data["growth"].absorb(g)
+                room = self.config.issues.sample_posts - len(survivor.data["samples"])
+                survivor.data["samples"].extend(absorbed.data["samples"][:max(room, 0)])
+            else:
+                survivor.data.update(absorbed.data)
+        self.issues.on_merge(survivor, absorbed)
+
+    def tick(self, t: float) -> list[dict]:
+        """Housekeeping on event time: resolve quiet issues, expire idle clusters."""
+        out = self.issues.tick(t)
+        self.clusterer.expire(t)
+        return out
+
+    def cluster_of(self, post_id: str) -> str | None:
+        cid = self._post_cluster.get(post_id)
+        return self.clusterer.resolve(cid) if cid is not None else None
