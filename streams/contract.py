@@ -1,0 +1,319 @@
+"""The input contract: one post per line / Kafka message, as a JSON object.
+
+Fields: ``id`` (non-empty string, <= 256 chars), ``text`` (string; may be
+empty or absent only when ``repost_of`` is set), ``created_at`` (RFC 3339 with
+``Z`` or an offset, or Unix epoch seconds as int/float -- booleans are not
+numbers), optional ``author`` (string or int), ``source``, ``lang``,
+``region``, ``url``, ``repost_of`` (strings).  ``null`` or ``""`` for an
+optional field means absent.  Unknown fields are ignored and not carried.
+
+:meth:`PostParser.parse` never raises: it returns a :class:`Post` or a
+:class:`Reject` whose ``reason`` is one of :data:`REASONS`.  The author is
+pseudonymised inside the parser; the clear id never leaves it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import orjson
+
+REASONS = frozenset(
+    {
+        "invalid_utf8",
+        "invalid_json",
+        "not_an_object",
+        "missing_field",
+        "wrong_type",
+        "empty_text",
+        "text_too_long",
+        "line_too_long",
+        "bad_timestamp",
+        "timestamp_out_of_range",
+        "id_too_long",
+    }
+)
+MAX_ID_CHARS = 256
+RAW_KEEP_CHARS = 2_000
+OPTIONAL_FIELDS = ("source", "lang", "region", "url", "repost_of")
+
+
+def format_time(t: float) -> str:
+    """Epoch seconds -> RFC 3339 UTC ``...Z``; milliseconds only when fractional."""
+    ms = round(t * 1000)
+    secs, frac = divmod(ms, 1000)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs))
+    return f"{base}.{frac:03d}Z" if frac else f"{base}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A validated post; ``author`` is already pseudonymised."""
+
+    id: str
+    text: str
+    t: float
+    author: str | None = None
+    source: str | None = None
+    lang: str | None = None
+    region: str | None = None
+    url: str | None = None
+    repost_of: str | None = None
+
+    def to_json(self) -> dict:
+        """Contract-shaped dict (``created_at`` in UTC); absent fields omitted.
+        Note: re-parsing it would pseudonymise ``author`` a second time."""
+        d: dict = {"id": self.id, "text": self.text, "created_at": format_time(self.t)}
+        for name in ("author", *OPTIONAL_FIELDS):
+            v = getattr(self, name)
+            if v is not None:
+                d[name] = v
+        return d
+
+
+def _safe_raw(raw: bytes | str) -> str:
+    """Printable, JSON-safe, truncated copy of an offending line."""
+    if isinstance(raw, str):
+        raw = raw[: RAW_KEEP_CHARS + 1].encode("utf-8", "surrogatepass")
+    else:
+        raw = bytes(raw[: 4 * RAW_KEEP_CHARS + 4])
+    s = raw.decode("utf-8", "replace").rstrip("\r\n")
+    return s[:RAW_KEEP_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A refused line: ``reason`` (machine-readable), ``detail`` (human), ``raw``."""
+
+    reason: str
+    detail: str
+    raw: str
+
+    def to_json(
+        self,
+        *,
+        source: str | None = None,
+        line_no: int | None = None,
+        offset: int | None = None,
+    ) -> dict:
+        d: dict = {"reason": self.reason, "detail": self.detail, "raw": self.raw}
+        if source is not None:
+            d["source"] = source
+        if line_no is not None:
+            d["line_no"] = line_no
+        if offset is not None:
+            d["offset"] = offset
+        return d
+
+
+class _Rejected(Exception):
+    __slots__ = ("reason", "detail")
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+
+
+def _type_name(v: object) -> str:
+    return "null" if v is None else type(v).__name__
+
+
+def _wrong_type(field: str, v: object, expected: str = "string") -> None:
+    raise _Rejected("wrong_type", f"{field}: expected {expected}, got {_type_name(v)}")
+
+
+_fromiso = datetime.fromisoformat
+_loads = orjson.loads
+_DecodeError = orjson.JSONDecodeError
+_SHAPES = frozenset({"--T::", "--t::", "-- ::"})
+_S = [getattr(Post, f).__set__ for f in Post.__slots__]
+
+
+def _new_post(
+    a, b, c, d, e, f, g, h, i,
+    _n=object.__new__, _P=Post,
+    s0=_S[0], s1=_S[1], s2=_S[2], s3=_S[3], s4=_S[4], s5=_S[5], s6=_S[6], s7=_S[7], s8=_S[8],
+) -> Post:
+    """Post(...) without the frozen-dataclass __setattr__ detour (about 2x faster)."""
+    p = _n(_P)
+    s0(p, a); s1(p, b); s2(p, c); s3(p, d); s4(p, e); s5(p, f); s6(p, g); s7(p, h); s8(p, i)  # noqa: E702
+    return p
+
+
+def _year_start(year: int) -> float:
+    return datetime(year, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+class PostParser:
+    """Validates raw lines (bytes or str) into :class:`Post` or :class:`Reject`."""
+
+    def __init__(
+        self,
+        *,
+        pseudonymizer: Callable[[str], str],
+        max_text_chars: int = 10_000,
+        max_line_bytes: int = 262_144,
+        min_year: int = 2000,
+        max_year: int = 2100,
+    ) -> None:
+        if not 1 <= min_year <= max_year <= 9998:
+            raise ValueError("need 1 <= min_year <= max_year <= 9998")
+        self._pseudo = pseudonymizer
+        self.max_text_chars = max_text_chars
+        self.max_line_bytes = max_line_bytes
+        self.min_year = min_year
+        self.max_year = max_year
+        self._t_min = _year_start(min_year)
+        self._t_max = _year_start(max_year + 1)  # exclusive
+
+    # -- public -----------------------------------------------------------
+    def parse(self, raw: bytes | str) -> Post | Reject:
+        """Return a Post or a Reject; never raises."""
+        try:
+            return self._parse(raw)
+        except _Rejected as r:
+            return Reject(r.reason, r.detail, _safe_raw(raw))
+        except Exception as e:  # defensive: the contract is "never raise"
+            try:
+                return Reject("invalid_json", f"unparseable: {type(e).__name__}", _safe_raw(raw))
+            except Exception:
+                return Reject("invalid_json", "unparseable input", "")
+
+    # -- internals --------------------------------------------------------
+    def _parse(self, raw: bytes | str) -> Post:
+        if raw.__class__ is not bytes:
+            if isinstance(raw, str):
+                try:
+                    raw = raw.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise _Rejected("invalid_utf8", "text contains lone surrogates") from None
+            else:
+                raw = bytes(raw)  # bytearray / memoryview
+        if len(raw) > self.max_line_bytes:
+            raise _Rejected(
+                "line_too_long", f"{len(raw)} bytes > max_line_bytes={self.max_line_bytes}"
+            )
+        try:
+            obj = _loads(raw)
+        except _DecodeError as e:
+            if not raw.startswith(b"\xef\xbb\xbf"):
+                raise self._decode_error(raw, e) from None
+            try:  # tolerate a UTF-8 byte-order mark
+                obj = _loads(raw[3:])
+            except _DecodeError as e2:
+                raise self._decode_error(raw[3:], e2) from None
+        if type(obj) is not dict:
+            raise _Rejected("not_an_object", f"top-level JSON {_type_name(obj)}, expected object")
+
+        get = obj.get
+        pid = get("id")
+        if type(pid) is not str or not pid or len(pid) > MAX_ID_CHARS:
+            self._bad_id(pid)
+
+        # Optional strings: None/"" mean absent; any other non-str is rejected.
+        source = get("source")
+        if source.__class__ is not str and source is not None:
+            _wrong_type("source", source)
+        lang = get("lang")
+        if lang.__class__ is not str and lang is not None:
+            _wrong_type("lang", lang)
+        region = get("region")
+        if region.__class__ is not str and region is not None:
+            _wrong_type("region", region)
+        url = get("url")
+        if url.__class__ is not str and url is not None:
+            _wrong_type("url", url)
+        repost_of = get("repost_of")
+        if repost_of.__class__ is not str and repost_of is not None:
+            _wrong_type("repost_of", repost_of)
+        repost_of = repost_of or None
+
+        text = get("text")
+        if text.__class__ is not str:
+            if text is not None:
+                _wrong_type("text", text)
+            if repost_of is None:
+                raise _Rejected("missing_field", "text: required (optional only for reposts)")
+            text = ""
+        elif len(text) > self.max_text_chars:
+            raise _Rejected(
+                "text_too_long", f"text: {len(text)} chars > max_text_chars={self.max_text_chars}"
+            )
+        elif repost_of is None and (not text or text.isspace()):
+            raise _Rejected("empty_text", "text: empty and not a repost")
+
+        t = self._timestamp(get("created_at"))
+
+        author = get("author")
+        if author is not None:
+            ta = author.__class__
+            if ta is str:
+                author = self._pseudo(author) if author else None
+            elif ta is int:
+                author = self._pseudo(str(author))
+            else:
+                _wrong_type("author", author, "string or int")
+
+        return _new_post(
+            pid, text, t, author, source or None, lang or None, region or None, url or None, repost_of
+        )
+
+    @staticmethod
+    def _bad_id(pid: object) -> None:
+        if pid is None:
+            raise _Rejected("missing_field", "id: required")
+        if type(pid) is not str:
+            _wrong_type("id", pid)
+        if not pid:
+            raise _Rejected("missing_field", "id: empty string")
+        raise _Rejected("id_too_long", f"id: {len(pid)} chars > {MAX_ID_CHARS}")
+
+    def _timestamp(self, v: object) -> float:
+        tv = v.__class__
+        if tv is str:
+            # Shape YYYY-MM-DDTHH:MM:SS (chars 4,7,10,13,16); fromisoformat does
+            # the rest (it also tolerates ISO offsets like +0800 or +08).
+            if v[4:17:3] not in _SHAPES:
+                raise _Rejected("bad_timestamp", f"created_at: not RFC 3339: {v[:64]!r}")
+            try:
+                dt = _fromiso(v)
+            except ValueError:
+                try:
+                    dt = _fromiso(v.upper())  # lowercase "t"/"z" are valid RFC 3339
+                except ValueError:
+                    raise _Rejected("bad_timestamp", f"created_at: invalid date/time: {v[:64]!r}") from None
+            if dt.tzinfo is None:
+                raise _Rejected("bad_timestamp", f"created_at: no UTC offset: {v[:64]!r}")
+            try:
+                t = dt.timestamp()
+            except (OverflowError, ValueError):
+                raise _Rejected("timestamp_out_of_range", f"created_at: {v[:64]!r}") from None
+        elif tv is int or tv is float:
+            t = v
+            if t != t:  # NaN (not producible by JSON, but str/float callers may)
+                raise _Rejected("bad_timestamp", "created_at: NaN")
+        elif v is None:
+            raise _Rejected("missing_field", "created_at: required")
+        else:
+            _wrong_type("created_at", v, "RFC 3339 string or epoch seconds number")
+        if not self._t_min <= t < self._t_max:
+            hint = " (epoch milliseconds? expected seconds)" if tv is not str and t > 1e11 else ""
+            raise _Rejected(
+                "timestamp_out_of_range",
+                f"created_at: {v!s:.64} outside years {self.min_year}..{self.max_year}{hint}",
+            )
+        return float(t)
+
+    @staticmethod
+    def _decode_error(raw: bytes, e: Exception) -> _Rejected:
+        msg = str(e)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as u:
+            return _Rejected("invalid_utf8", f"invalid UTF-8 at byte {u.start}")
+        if "surrogate" in msg:
+            return _Rejected("invalid_utf8", f"lone surrogate escape: {msg[:200]}")
+        return _Rejected("invalid_json", msg[:200])
