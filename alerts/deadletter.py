@@ -1,0 +1,51 @@
+"""Dead letters: notifications that could not be delivered within the retry budget (or were refused for
+good). They are written here, counted (``groundswell_dead_letters_total{receiver}``) and never dropped.
+
+:class:`DeadLetterSink` is the protocol; :class:`FileDeadLetters` appends JSON lines; a Kafka host writes to a
+topic instead. Each record has the notification, the receiver, the number of attempts and the last error,
+so it can be inspected and re-queued (:func:`read_dead_letters`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class DeadLetterSink(Protocol):
+    def write(self, record: dict[str, Any]) -> None:
+        """Store ``record`` durably; raise on failure (the notification then stays in the outbox)."""
+
+
+class FileDeadLetters:
+    def __init__(self, path: str | os.PathLike, *, fsync: bool = True):
+        self.path = Path(path)
+        self.fsync = fsync
+        self._lock = threading.Lock()
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab") as f:
+                f.write(line)
+                f.flush()
+                if self.fsync:
+                    os.fsync(f.fileno())
+
+
+def read_dead_letters(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """All readable records of a dead-letter file (an absent file has none)."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    out = []
+    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
