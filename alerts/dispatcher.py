@@ -215,7 +215,7 @@ class Dispatcher:
         if receiver in self.disabled:
             for key in list(grp.keys):
                 a = self.alerts[key]
-                if (key, a.alert_id) not in grp.suppressed_seen:
+                if a.status == "firing" and (key, a.alert_id) not in grp.suppressed_seen:
                     grp.suppressed_seen.add((key, a.alert_id))
                     self._count_suppressed(receiver, "receiver_disabled")
                 if a.status == "resolved":
@@ -257,8 +257,9 @@ class Dispatcher:
             return None
         grp.repeats = grp.repeats + 1 if repeat else 0
         rank = self.config.severity_rank
-        chosen = sorted(send_firing, key=lambda a: (-rank(a.severity), a.starts_at, a.key)) + \
-            sorted(send_resolved, key=lambda a: (-rank(a.severity), a.starts_at, a.key))
+        # most severe first; among equals, what the receiver has not heard of yet, then oldest
+        order = lambda a: (-rank(a.severity), a.key in grp.notified_firing, a.starts_at, a.issue_id, a.key)  # noqa: E731
+        chosen = sorted(send_firing, key=order) + sorted(send_resolved, key=order)
         limit = self._max_alerts[receiver]
         included, truncated = chosen[:limit], max(0, len(chosen) - limit)
         items = sorted(f"{a.key}|{a.alert_id}|{a.status}" for a in included)
