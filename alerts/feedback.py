@@ -195,7 +195,7 @@ def make_feedback_app(service: FeedbackService, *, token: str) -> web.Applicatio
     app = web.Application(middlewares=[auth], client_max_size=64 * 1024)
     app.router.add_post("/api/v1/feedback", post)
     app.router.add_get("/api/v1/feedback", get)
-    app.router.add_get("/healthz", lambda r: web.json_response({"ok": True}))
+    app.router.add_get("/healthz", _healthz)
     return app
 
 
@@ -236,3 +236,7 @@ def run_feedback_server(config, outbox_dir: str | os.PathLike, *, host: str | No
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})

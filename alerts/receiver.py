@@ -65,7 +65,7 @@ class WebhookReceiver:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/{tail:.*}", self._handle)
-        app.router.add_get("/healthz", lambda r: web.json_response({"ok": True}))
+        app.router.add_get("/healthz", _healthz)
         return app
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -189,3 +189,7 @@ def run_receiver(host: str, port: int, secret: str | None, out_path: str | Path 
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})

@@ -114,9 +114,12 @@ class RecordingBot:
     """A stand-in chat-bot endpoint: records each request and answers like the vendor, after running a
     vendor-side verification callback (``verify(request_record) -> (ok, reason)``)."""
 
-    def __init__(self, verify: Callable[[dict], tuple[bool, str]], ok_body: Any, fail_body: Any):
+
+    def __init__(self, verify: Callable[[dict], tuple[bool, str]], ok_body: Any, fail_body: Any,
+                 script: list[Any] | None = None):
         self.verify = verify
         self.ok_body, self.fail_body = ok_body, fail_body
+        self.script = list(script or [])      # answers for the first verified requests (e.g. "too fast")
         self.requests: list[dict] = []
 
     def app(self) -> web.Application:
@@ -127,7 +130,7 @@ class RecordingBot:
             ok, reason = self.verify(rec)
             rec["verified"], rec["reason"] = ok, reason
             self.requests.append(rec)
-            body = self.ok_body if ok else self.fail_body
+            body = (self.script.pop(0) if self.script else self.ok_body) if ok else self.fail_body
             if isinstance(body, str):
                 return web.Response(text=body, status=200 if ok else 400)
             return web.json_response(body)
