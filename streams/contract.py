@@ -1,11 +1,14 @@
 """The input contract: one post per line / Kafka message, as a JSON object.
 
-Fields: ``id`` (non-empty string, <= 256 chars), ``text`` (string; may be
-empty or absent only when ``repost_of`` is set), ``created_at`` (RFC 3339 with
-``Z`` or an offset, or Unix epoch seconds as int/float -- booleans are not
-numbers), optional ``author`` (string or int), ``source``, ``lang``,
+Fields: ``id`` (non-empty string, <= 256 chars); ``text`` (string; may be
+empty or absent only when ``repost_of`` is set; whitespace-only is empty);
+``created_at``: RFC 3339 with ``Z`` or ``+HH:MM`` (e.g.
+``2024-05-20T20:00:00+08:00``; a space for "T" is tolerated) or Unix epoch
+seconds as int/float (booleans are not numbers; epoch milliseconds fall out of
+range); optional ``author`` (string or int), ``source``, ``lang``,
 ``region``, ``url``, ``repost_of`` (strings).  ``null`` or ``""`` for an
-optional field means absent.  Unknown fields are ignored and not carried.
+optional field means absent; an empty ``id`` counts as missing.  Unknown
+fields are ignored and not carried.  A leading UTF-8 BOM is tolerated.
 
 :meth:`PostParser.parse` never raises: it returns a :class:`Post` or a
 :class:`Reject` whose ``reason`` is one of :data:`REASONS`.  The author is
@@ -78,8 +81,10 @@ def _safe_raw(raw: bytes | str) -> str:
     """Printable, JSON-safe, truncated copy of an offending line."""
     if isinstance(raw, str):
         raw = raw[: RAW_KEEP_CHARS + 1].encode("utf-8", "surrogatepass")
-    else:
+    elif isinstance(raw, (bytes, bytearray, memoryview)):
         raw = bytes(raw[: 4 * RAW_KEEP_CHARS + 4])
+    else:
+        return f"<{type(raw).__name__}>"
     s = raw.decode("utf-8", "replace").rstrip("\r\n")
     return s[:RAW_KEEP_CHARS]
 
@@ -126,6 +131,20 @@ def _wrong_type(field: str, v: object, expected: str = "string") -> None:
 
 
 _fromiso = datetime.fromisoformat
+_EPOCH = datetime(1970, 1, 1)
+_OFFSETS: dict[str, int] = {}  # "+08:00" -> 28800; at most 2 * 24 * 60 entries
+
+
+def _offset(s: str) -> int | None:
+    """Seconds east of UTC for an RFC 3339 ``+HH:MM`` / ``-HH:MM``, else None."""
+    if len(s) != 6 or s[0] not in "+-" or s[3] != ":" or not (s[1:3] + s[4:]).isdigit() or not s.isascii():
+        return None
+    hh, mm = int(s[1:3]), int(s[4:])
+    if hh > 23 or mm > 59:
+        return None
+    off = (hh * 3600 + mm * 60) * (1 if s[0] == "+" else -1)
+    _OFFSETS[s] = off
+    return off
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _SHAPES = frozenset({"--T::", "--t::", "-- ::"})
@@ -186,12 +205,16 @@ class PostParser:
     def _parse(self, raw: bytes | str) -> Post:
         if raw.__class__ is not bytes:
             if isinstance(raw, str):
+                if len(raw) > self.max_line_bytes:  # chars <= UTF-8 bytes: too long already
+                    raise _Rejected("line_too_long", f"{len(raw)} chars > max_line_bytes={self.max_line_bytes}")
                 try:
                     raw = raw.encode("utf-8")
                 except UnicodeEncodeError:
                     raise _Rejected("invalid_utf8", "text contains lone surrogates") from None
+            elif isinstance(raw, (bytes, bytearray, memoryview)):
+                raw = bytes(raw)
             else:
-                raw = bytes(raw)  # bytearray / memoryview
+                raise _Rejected("invalid_json", f"input must be bytes or str, got {type(raw).__name__}")
         if len(raw) > self.max_line_bytes:
             raise _Rejected(
                 "line_too_long", f"{len(raw)} bytes > max_line_bytes={self.max_line_bytes}"
@@ -274,23 +297,24 @@ class PostParser:
     def _timestamp(self, v: object) -> float:
         tv = v.__class__
         if tv is str:
-            # Shape YYYY-MM-DDTHH:MM:SS (chars 4,7,10,13,16); fromisoformat does
-            # the rest (it also tolerates ISO offsets like +0800 or +08).
+            # Shape YYYY-MM-DDTHH:MM:SS (chars 4,7,10,13,16) + "Z" or "+HH:MM";
+            # fromisoformat parses the naive part, the offset is applied by hand
+            # (aware datetimes with a non-UTC offset are ~4x slower to convert).
             if v[4:17:3] not in _SHAPES:
                 raise _Rejected("bad_timestamp", f"created_at: not RFC 3339: {v[:64]!r}")
+            if v[-1] in "Zz":
+                naive, off = v[:-1], 0
+            else:
+                naive, off = v[:-6], _OFFSETS.get(v[-6:])
+                if off is None:
+                    off = _offset(v[-6:])
+                    if off is None:
+                        raise _Rejected("bad_timestamp", f"created_at: needs Z or +HH:MM offset: {v[:64]!r}")
             try:
-                dt = _fromiso(v)
-            except ValueError:
-                try:
-                    dt = _fromiso(v.upper())  # lowercase "t"/"z" are valid RFC 3339
-                except ValueError:
-                    raise _Rejected("bad_timestamp", f"created_at: invalid date/time: {v[:64]!r}") from None
-            if dt.tzinfo is None:
-                raise _Rejected("bad_timestamp", f"created_at: no UTC offset: {v[:64]!r}")
-            try:
-                t = dt.timestamp()
-            except (OverflowError, ValueError):
-                raise _Rejected("timestamp_out_of_range", f"created_at: {v[:64]!r}") from None
+                dt = _fromiso(naive)
+                t = (dt - _EPOCH).total_seconds() - off
+            except (ValueError, TypeError):  # TypeError: a second offset in `naive`
+                raise _Rejected("bad_timestamp", f"created_at: invalid date/time: {v[:64]!r}") from None
         elif tv is int or tv is float:
             t = v
             if t != t:  # NaN (not producible by JSON, but str/float callers may)

@@ -50,6 +50,8 @@ def reject(parser: PostParser, raw) -> Reject:
         ("2012-10-27T19:00:03-05:00", 1351382403.0),
         ("2012-10-28T00:00:03.250Z", 1351382403.25),
         ("2024-05-20T20:00:00+08:00", 1716206400.0),
+        ("2024-05-20T12:00:00-00:00", 1716206400.0),
+        ("2024-05-20T17:30:00.5+05:30", 1716206400.5),
         (1351382403, 1351382403.0),
         (1351382403.5, 1351382403.5),
     ],
@@ -149,6 +151,10 @@ REASON_EXAMPLES = [
     ("bad_timestamp", b'{"id":"1","text":"x","created_at":"20121028T000003Z"}'),
     ("bad_timestamp", b'{"id":"1","text":"x","created_at":"Sun Oct 28 00:00:03 +0000 2012"}'),
     ("bad_timestamp", b'{"id":"1","text":"x","created_at":"1351382403"}'),
+    ("bad_timestamp", b'{"id":"1","text":"x","created_at":"2012-10-28T00:00:03+0800"}'),
+    ("bad_timestamp", b'{"id":"1","text":"x","created_at":"2012-10-28T00:00:03+25:00"}'),
+    ("bad_timestamp", b'{"id":"1","text":"x","created_at":"2012-10-28T00:00:03+08:00Z"}'),
+    ("bad_timestamp", b'{"id":"1","text":"x","created_at":"2012-10-28T24:00:00Z"}'),
     ("timestamp_out_of_range", b'{"id":"1","text":"x","created_at":"1999-12-31T23:59:59Z"}'),
     ("timestamp_out_of_range", b'{"id":"1","text":"x","created_at":"2101-01-01T00:00:00Z"}'),
     ("timestamp_out_of_range", b'{"id":"1","text":"x","created_at":1700000000000}'),
@@ -190,6 +196,17 @@ def test_boundary_years(parser):
     assert isinstance(parser.parse(line(created_at="2100-12-31T23:59:59Z")), Post)
     # offset moves the instant before 2000-01-01Z
     assert parser.parse(line(created_at="2000-01-01T07:00:00+08:00")).reason == "timestamp_out_of_range"
+
+
+@pytest.mark.parametrize("raw", [None, 10**12, 1.5, ["x"], {"id": "1"}])
+def test_non_bytes_input_is_rejected_not_raised(parser, raw):
+    assert parser.parse(raw).reason == "invalid_json"
+
+
+def test_long_str_input_is_rejected_before_encoding():
+    p = PostParser(pseudonymizer=Pseudonymizer(KEY), max_line_bytes=100)
+    assert p.parse("x" * 101).reason == "line_too_long"
+    assert p.parse(line(text="字" * 30).decode()).reason == "line_too_long"  # 90+ bytes of text
 
 
 def test_reject_raw_is_truncated_and_json_safe(parser):
