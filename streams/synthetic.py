@@ -330,12 +330,13 @@ def _render(drafts, rng, tz, repost_share, events, t0) -> SyntheticStream:
         topic, ev = d.topic, d.event
         u = rng.random()
         repost_of = None
+        # cumulative thresholds on u: repost below p_repost, near-copy below p_copy
         if ev is not None:
             p_repost, p_copy = 0.18, 0.26
         elif d.group == "trap:flood":
             p_repost = p_copy = 0.0
         else:
-            p_repost, p_copy = repost_share, repost_share
+            p_repost = p_copy = repost_share  # background: reposts, no near-copies
         if hist and u < p_repost:
             target = rng.choice(hist[-200:])
             repost_of, text = target["id"], _repost_text(target, d.lang, ev is not None, rng)
