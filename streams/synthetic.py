@@ -4,10 +4,10 @@
 contract (sorted by ``created_at``), ``truth`` (post id -> event name or None),
 ``groups`` (post id -> ``topic:<name>`` / ``event:<name>`` / ``trap:<name>``),
 and descriptions of the events and traps.  Defaults (24 h from
-2026-03-02 00:00 +08:00, about 27,000 posts):
+2026-03-02 00:00 +08:00, about 26,000 posts):
 
 * background chatter, 60 % Chinese (weibo, ``+08:00`` second timestamps) and
-  40 % English (twitter, ``Z`` millisecond timestamps), ~45 everyday topics per
+  40 % English (twitter, ``Z`` millisecond timestamps), 42-45 everyday topics per
   language, following an hour-of-day profile in the start's local time;
 * four emerging issues (:data:`DEFAULT_EVENTS`) that start with a few posts per
   hour and double every 20-35 minutes for 2-4 hours, then decay, with many
