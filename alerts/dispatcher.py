@@ -30,7 +30,7 @@ from .config import AlertingConfig, RouteNode
 from .durations import format_time, parse_time
 from .model import Alert
 from .muting import Inhibitor, QuietSchedule, Silences
-from .routing import group_key, group_labels, match_routes
+from .routing import all_routes, group_key, group_labels, match_routes
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,48 @@ class Dispatcher:
             self._route_seen.clear()
         if self.metrics is not None:
             self.metrics.alerts_notified.labels(route=route, detector=a.labels.get("detector", "core")).inc()
+
+    # ------------------------------------------------------------------ persistence (live workers)
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-able state (alert instances, groups, timers) for :meth:`restore` after a restart."""
+        return {
+            "version": 1,
+            "alerts": [{"alert": a.to_dict(), "updated_at": self._updated_at.get(k, a.starts_at)}
+                       for k, a in self.alerts.items()],
+            "groups": [{"key": g.key, "route": g.route.id, "labels": g.labels, "next_flush_at": g.next_flush_at,
+                        "keys": list(g.keys), "notified_firing": g.notified_firing,
+                        "last_notified_at": g.last_notified_at, "repeats": g.repeats, "held": g.held}
+                       for g in self._groups.values()],
+            "was_quiet": self._was_quiet,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Load a :meth:`snapshot`. Groups of routes that no longer exist are dropped (with a warning)."""
+        if state.get("version") != 1:
+            raise ValueError(f"unknown dispatcher state version {state.get('version')!r}")
+        routes = {r.id: r for r in all_routes(self.tree)}
+        self.alerts, self._updated_at, self._groups = {}, {}, {}
+        for item in state.get("alerts", []):
+            a = Alert.from_dict(item["alert"])
+            self.alerts[a.key] = a
+            self._updated_at[a.key] = float(item.get("updated_at", a.starts_at))
+        for g in state.get("groups", []):
+            route = routes.get(g["route"])
+            if route is None:
+                log.warning("dispatcher state: route %r is gone from the config; dropping its group", g["route"])
+                continue
+            keys = [k for k in g["keys"] if k in self.alerts]
+            self._groups[g["key"]] = _Group(
+                route=route, key=g["key"], labels=dict(g["labels"]), next_flush_at=float(g["next_flush_at"]),
+                keys=dict.fromkeys(keys), notified_firing=dict(g.get("notified_firing", {})),
+                last_notified_at=g.get("last_notified_at"), repeats=int(g.get("repeats", 0)),
+                held=bool(g.get("held", False)))
+        self._alert_groups = {}
+        for gk, g in self._groups.items():
+            for k in g.keys:
+                self._alert_groups.setdefault(k, []).append(gk)
+        self._was_quiet = {k: bool(v) for k, v in state.get("was_quiet", {}).items()}
+        self._collect_garbage()
 
     # ------------------------------------------------------------------ introspection (tests, debugging)
     def groups(self) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ restart: a new Notifier on the same ``outbox_dir`` re-sends them with the same i
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -52,12 +53,17 @@ class Notifier:
         environ: where receiver URLs/secrets are read (default ``os.environ``).
         outbox, dead_letters: other implementations of the protocols (e.g. Kafka-backed).
         clock: wall clock for request signing and records (tests may freeze it).
+        persist_state: keep the dispatcher's state (alerts, groups, timers) in
+            ``<outbox_dir>/dispatcher_state.json``, written after each :meth:`tick` that changed it and
+            loaded at start. For live workers, so that an issue resolved after a restart is still announced
+            and nothing is re-announced; a replaying runner does not need it (the replay rebuilds the state).
     """
 
     def __init__(self, config: AlertingConfig | str | os.PathLike, *, outbox_dir: str | os.PathLike,
                  registry=None, rng: random.Random | None = None, http_client: httpx.AsyncClient | None = None,
                  environ: Mapping[str, str] | None = None, outbox: Outbox | None = None,
-                 dead_letters: DeadLetterSink | None = None, clock: Callable[[], float] = time.time):
+                 dead_letters: DeadLetterSink | None = None, clock: Callable[[], float] = time.time,
+                 persist_state: bool = False):
         self.config = config if isinstance(config, AlertingConfig) else load_alerting_config(config)
         self.outbox_dir = Path(outbox_dir)
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +96,10 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.state_path = self.outbox_dir / "dispatcher_state.json" if persist_state else None
+        self._dirty = False
+        if self.state_path is not None and self.state_path.exists():
+            self.dispatcher.restore(json.loads(self.state_path.read_text(encoding="utf-8")))
         self.deliverer.update_queue_gauge()
 
     def _under(self, path: str) -> Path:
@@ -101,6 +111,7 @@ class Notifier:
         """Take one issue event (``ValueError`` if malformed). ``now``: seconds since the epoch."""
         with self._lock:
             self.dispatcher.submit(event, now)
+            self._dirty = True
 
     def tick(self, now: float) -> list[Notification]:
         """Flush due groups into the durable outbox; returns the new notifications."""
@@ -117,7 +128,16 @@ class Notifier:
         new = [n for n in notes if self.outbox.enqueue(OutboxItem(n.notification_id, n.receiver, n.to_dict(), wall))]
         if notes:
             self.deliverer.update_queue_gauge()
+        if self.state_path is not None and (self._dirty or notes):
+            self._save_state()
         return new
+
+    def _save_state(self) -> None:
+        """Write the dispatcher state atomically (after the outbox has the notifications it implies)."""
+        tmp = self.state_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.dispatcher.snapshot(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.state_path)
+        self._dirty = False
 
     def pending(self) -> list[OutboxItem]:
         return self.outbox.pending()
@@ -157,6 +177,19 @@ class Notifier:
             ready.wait()
             self._loop, self._thread = loop, t
         return self._loop
+
+    async def run(self, stop: asyncio.Event, *, tick_s: float = 1.0, drain_s: float = 5.0,
+                  clock: Callable[[], float] = time.time) -> None:
+        """A live worker's loop on wall time: tick, deliver, sleep ``tick_s``, until ``stop`` is set.
+        Events are fed with :meth:`submit` (``now=clock()``) from the consumer, in this loop's thread."""
+        while not stop.is_set():
+            self.tick(clock())
+            if self.outbox.pending():
+                await self.drain(drain_s)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=tick_s)
+            except asyncio.TimeoutError:
+                pass
 
     def close(self) -> None:
         """Close HTTP clients, the private loop and the outbox. Pending notifications stay in the outbox."""

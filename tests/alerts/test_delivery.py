@@ -314,3 +314,48 @@ def test_outbox_is_thread_safe(tmp_path):
     [t.join() for t in threads]
     box.close()
     assert len(FileOutbox(tmp_path).pending()) == 100
+
+
+def test_dispatcher_state_survives_a_restart_so_resolution_is_still_sent(tmp_path):
+    events = issue_stream(2)
+    firing = [e for e in events if e["status"] == "firing"]
+    resolved = [e for e in events if e["status"] == "resolved"]
+    rx = WebhookReceiver(SECRET)
+    with BackgroundReceiver(rx) as srv:
+        first = make_notifier(webhook_config(), tmp_path, env_for(srv.port), persist_state=True)
+        made = enqueue_stream(first, firing)
+        first.deliver_pending(timeout_s=10)
+        first.close()
+        second = make_notifier(webhook_config(), tmp_path, env_for(srv.port), persist_state=True)
+        assert second.dispatcher.groups().keys() == {'root:{issue_id="c0"}', 'root:{issue_id="c1"}'}
+        made += enqueue_stream(second, resolved)
+        assert len(made) == 8 and second.deliver_pending(timeout_s=10).delivered == 2
+        second.close()
+    assert [b["status"] for b in rx.accepted][-2:] == ["resolved", "resolved"]
+    assert_exactly_once_in_order(rx, made)
+    # without persisted state, a restarted notifier knows nothing of the issues and stays silent
+    fresh = make_notifier(webhook_config(), tmp_path / "other", env_for(free_port()))
+    assert enqueue_stream(fresh, resolved) == []
+    fresh.close()
+
+
+def test_live_loop_ticks_and_delivers_on_wall_time(tmp_path):
+    rx = WebhookReceiver(SECRET)
+    with BackgroundReceiver(rx) as srv:
+        n = make_notifier(webhook_config(), tmp_path, env_for(srv.port))
+
+        async def main():
+            stop = asyncio.Event()
+            task = asyncio.create_task(n.run(stop, tick_s=0.05))
+            now = time.time()
+            n.submit(event("c1", 1, "red", at=now), now)
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if rx.accepted:
+                    break
+            stop.set()
+            await task
+            await n.aclose()
+
+        asyncio.run(main())
+    assert [b["alerts"][0]["alert_id"] for b in rx.accepted] == ["c1:1"]
