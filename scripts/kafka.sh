@@ -105,7 +105,7 @@ do_install() {
     # serialize concurrent installs (two test sessions starting at once)
     exec 8>"$KAFKA_HOME/.install.lock"
     flock 8 2>/dev/null || true
-    if installed; then log "Kafka $KAFKA_VERSION installed by a concurrent run"; return 0; fi
+    if installed; then log "Kafka $KAFKA_VERSION installed by a concurrent run"; exec 8>&-; return 0; fi
     local t0=$SECONDS tmp="$KAFKA_HOME/libs.tmp.$$"
     rm -rf "$tmp"
     write_pom "$KAFKA_HOME/pom.xml"
@@ -125,6 +125,7 @@ do_install() {
     rm -rf "$LIBS"
     mv "$tmp" "$LIBS"
     (cd "$LIBS" && ls -1 *.jar) >"$KAFKA_HOME/.installed"
+    exec 8>&-  # release the install lock (and keep the fd away from the broker process)
     log "installed Kafka $KAFKA_VERSION ($(wc -l <"$KAFKA_HOME/.installed") jars, $(du -sh "$LIBS" | cut -f1)) in $((SECONDS - t0))s"
 }
 

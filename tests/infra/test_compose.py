@@ -2,15 +2,14 @@
 
 docker-compose.yml, Dockerfile, config/prometheus/prometheus.yml, config/grafana/**: structure, pinned
 images, loopback-only published ports, mounted files that exist, Prometheus targets that match the worker
-services, and a Grafana dashboard whose PromQL uses only the project's metric names. With promtool on
-PATH (Debian's prometheus package ships it) the Prometheus config and every dashboard expression are
-also checked by Prometheus' own parser.
+services, and a Grafana dashboard whose PromQL uses only the project's metric names. promtool (from
+Debian's prometheus package; the `promtool` fixture installs it when missing) also checks the Prometheus
+config and every dashboard expression with Prometheus' own parser.
 """
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -248,9 +247,8 @@ def test_prometheus_config_mounted_and_targets_match_workers(services):
                 assert host in services or host == "localhost", f"unknown scrape host {host}"
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (apt-get install prometheus)")
-def test_promtool_check_config():
-    proc = subprocess.run(["promtool", "check", "config", str(PROM_CONFIG)], capture_output=True, text=True,
+def test_promtool_check_config(promtool):
+    proc = subprocess.run([promtool, "check", "config", str(PROM_CONFIG)], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -333,14 +331,13 @@ def test_promql_metric_name_extraction():
     assert promql_metric_names('up{job="grafana"} == 1') == {"up"}
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (apt-get install prometheus)")
-def test_dashboard_promql_parses(dashboard, tmp_path):
+def test_dashboard_promql_parses(dashboard, tmp_path, promtool):
     """Prometheus' own parser: every panel expression as a recording rule through `promtool check rules`."""
     rules = [{"record": f"groundswell:dashboard_check:{i}",
               "expr": expr.replace("$__rate_interval", "1m").replace("$__interval", "1m")}
              for i, (_, expr) in enumerate(_exprs(dashboard))]
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
-    proc = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(rules)} rules found" in proc.stdout
