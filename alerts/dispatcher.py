@@ -128,6 +128,9 @@ class Dispatcher:
         for other in self._issue_instances(a.issue_id):
             if other.status == "firing" and self.config.severity_rank(other.severity) > rank:
                 self._set_resolved(other, a.alert_id, a.starts_at, a.annotations)
+        for other in self._issue_instances(a.issue_id):   # every instance shows the issue as it is now
+            if other.status == "firing" and other.key != a.key:
+                other.annotations = a.annotations
         existing = self.alerts.get(a.key)
         self._updated_at[a.key] = a.starts_at
         if existing is not None and existing.status == "firing":
@@ -188,6 +191,13 @@ class Dispatcher:
         firing = [a for a in self.alerts.values() if a.status == "firing"]
         out = [n for g in due if (n := self._flush(g, now, firing)) is not None]
         self._collect_garbage()
+        if self.metrics is not None and due:
+            held: dict[str, int] = {name: 0 for name in self._quiet}
+            for g in self._groups.values():
+                if g.held:
+                    held[g.route.receiver] = held.get(g.route.receiver, 0) + 1
+            for name, count in held.items():
+                self.metrics.held.labels(receiver=name).set(count)
         return out
 
     def flush_all(self, now: float) -> list[Notification]:
