@@ -32,7 +32,7 @@ from .delivered import DeliveredLog
 from .dispatcher import Notification
 from .metrics import AlertMetrics
 from .outbox import Outbox, OutboxItem
-from .sinks import Sink
+from .sinks import SendResult, Sink
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class Deliverer:
         self.sleep = sleep
         self.buckets = {name: TokenBucket(s.rate_limit_per_min, s.burst, clock) for name, s in settings.items()}
         self._attempts: dict[str, _Attempts] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
 
     def update_queue_gauge(self) -> None:
         counts: dict[str, int] = {name: 0 for name in self.sinks}
@@ -132,7 +132,7 @@ class Deliverer:
 
     async def _drain_receiver(self, receiver: str, client: httpx.AsyncClient, deadline: float,
                               result: DrainResult) -> None:
-        lock = self._locks.setdefault(receiver, asyncio.Lock())
+        lock = self._locks.setdefault((id(asyncio.get_running_loop()), receiver), asyncio.Lock())
         async with lock:
             while True:
                 items = self.outbox.pending(receiver)
@@ -146,7 +146,11 @@ class Deliverer:
                            result: DrainResult) -> bool:
         """True when the item is closed (delivered or dead-lettered); False when out of time."""
         sink = self.sinks.get(item.receiver)
-        n = Notification.from_dict(item.payload)
+        try:
+            n = Notification.from_dict(item.payload)
+        except (KeyError, TypeError, ValueError) as e:        # a corrupt entry must not block the queue
+            dummy = Notification(item.id, item.receiver, "", "", {}, "firing", 0, [])
+            return self._give_up(item, dummy, _Attempts(last_error=f"unreadable notification: {e!r}"), result)
         if sink is None:
             return self._give_up(item, n, _Attempts(last_error="receiver is not configured or disabled"), result)
         d = self.settings[item.receiver]
@@ -165,7 +169,11 @@ class Deliverer:
             if st.first_at is None:
                 st.first_at = self.clock()
             st.count += 1
-            res = await sink.send(n, client, d.timeout_s)
+            try:
+                res = await sink.send(n, client, d.timeout_s)
+            except Exception as e:   # a bug formatting one notification must not block the others
+                log.exception("sink %s failed on notification %s", item.receiver, item.id)
+                res = SendResult(ok=False, retryable=False, error=f"internal error: {e!r}")
             if res.ok:
                 self.outbox.ack(item.id, "delivered")
                 self._attempts.pop(item.id, None)

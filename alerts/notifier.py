@@ -152,7 +152,7 @@ class Notifier:
         loop = asyncio.get_running_loop()
         c = self._own_clients.get(id(loop))
         if c is None or c.is_closed:
-            c = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            c = httpx.AsyncClient(follow_redirects=False)   # honours HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE
             self._own_clients[id(loop)] = c
         return c
 

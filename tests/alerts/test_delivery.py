@@ -359,3 +359,16 @@ def test_live_loop_ticks_and_delivers_on_wall_time(tmp_path):
 
         asyncio.run(main())
     assert [b["alerts"][0]["alert_id"] for b in rx.accepted] == ["c1:1"]
+
+
+def test_a_notification_that_breaks_its_sink_is_dead_lettered_not_stuck(tmp_path):
+    rx = WebhookReceiver(SECRET)
+    with BackgroundReceiver(rx) as srv:
+        n = make_notifier(webhook_config(), tmp_path, env_for(srv.port))
+        n.outbox.enqueue(OutboxItem("corrupt", "hook", {"receiver": "hook"}, 0.0))
+        made = enqueue_stream(n, issue_stream(1))
+        result = n.deliver_pending(timeout_s=10)
+        n.close()
+    assert result.dead_lettered == 1 and result.delivered == 4
+    assert "unreadable" in read_dead_letters(tmp_path / "dead_letter.jsonl")[0]["last_error"]
+    assert_exactly_once_in_order(rx, made)
