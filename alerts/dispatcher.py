@@ -110,7 +110,6 @@ class Dispatcher:
         self.alerts: dict[str, Alert] = {}              # instance key -> alert
         self._updated_at: dict[str, float] = {}          # instance key -> event time of its last event
         self._groups: dict[str, _Group] = {}             # group key -> group
-        self._alert_groups: dict[str, list[str]] = {}    # instance key -> its group keys
         self._route_seen: set[tuple[str, str]] = set()   # (route id, issue id) counted as notified
 
     # ------------------------------------------------------------------ input
@@ -141,13 +140,17 @@ class Dispatcher:
                  if o.status == "firing" and self.config.severity_rank(o.severity) < rank]
         if lower:
             a.escalated_from = max(lower, key=lambda o: self.config.severity_rank(o.severity)).severity
-        if existing is not None:                      # fired again before its resolution was flushed
+        if existing is not None:     # fired again while its resolution is still pending in some group
             existing.status, existing.ends_at = "firing", None
             existing.alert_id, existing.annotations = a.alert_id, a.annotations
             existing.escalated_from = a.escalated_from
-            return existing
+            a = existing
         self.alerts[a.key] = a
-        gkeys = []
+        self._attach(a, now)
+        return a
+
+    def _attach(self, a: Alert, now: float) -> None:
+        """Put the alert in the group of every route it matches (where it is not already)."""
         for route in match_routes(self.tree, a.labels):
             gk = group_key(route, a.labels)
             grp = self._groups.get(gk)
@@ -155,12 +158,11 @@ class Dispatcher:
                 grp = _Group(route=route, key=gk, labels=group_labels(route, a.labels),
                              next_flush_at=now + route.group_wait_s)
                 self._groups[gk] = grp
+            elif a.key in grp.keys:
+                continue
             elif a.escalated_from and grp.last_notified_at is not None:
                 grp.next_flush_at = min(grp.next_flush_at, now + route.escalation_wait_s)
             grp.keys[a.key] = None
-            gkeys.append(gk)
-        self._alert_groups[a.key] = gkeys
-        return a
 
     def _issue_instances(self, issue_id: str) -> list[Alert]:
         return [x for x in self.alerts.values() if x.issue_id == issue_id]
@@ -298,7 +300,6 @@ class Dispatcher:
         for key in [k for k, a in self.alerts.items() if a.status == "resolved" and k not in live]:
             del self.alerts[key]
             self._updated_at.pop(key, None)
-            self._alert_groups.pop(key, None)
 
     # ------------------------------------------------------------------ metrics hooks
     def _count_suppressed(self, receiver: str, why: str) -> None:
@@ -350,10 +351,6 @@ class Dispatcher:
                 keys=dict.fromkeys(keys), notified_firing=dict(g.get("notified_firing", {})),
                 last_notified_at=g.get("last_notified_at"), repeats=int(g.get("repeats", 0)),
                 held=bool(g.get("held", False)))
-        self._alert_groups = {}
-        for gk, g in self._groups.items():
-            for k in g.keys:
-                self._alert_groups.setdefault(k, []).append(gk)
         self._was_quiet = {k: bool(v) for k, v in state.get("was_quiet", {}).items()}
         self._collect_garbage()
 
