@@ -190,7 +190,7 @@ class Dispatcher:
             self._was_quiet[name] = q
         due = sorted((g for g in self._groups.values() if g.next_flush_at <= now),
                      key=lambda g: (g.next_flush_at, g.key))
-        firing = [a for a in self.alerts.values() if a.status == "firing"]
+        firing = [a for a in self.alerts.values() if a.status == "firing"] if due else []
         out = [n for g in due if (n := self._flush(g, now, firing)) is not None]
         self._collect_garbage()
         if self.metrics is not None and due:

@@ -10,7 +10,6 @@ from .base import HttpRequest, SendResult, Sink, json_bytes, json_headers, vendo
 from .text import WECOM, fit_bytes, render_markdown
 
 RETRYABLE = {-1, 45009, 45033}      # system busy; API frequency limit (20/min per robot); too many concurrent
-_COLOUR = {"red": "warning", "orange": "warning", "yellow": "comment", "blue": "info"}
 
 
 class WeComSink(Sink):
