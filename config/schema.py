@@ -46,19 +46,21 @@ class NearDuplicateConfig(_Section):
 
 
 class VocabularyConfig(_Section):
-    half_life_s: Seconds = 3 * 86400
+    half_life_s: Seconds = 86400
     max_terms: int = Field(400_000, ge=100)
 
 
 class ClusteringConfig(_Section):
-    assign_threshold: Share = 0.35
-    merge_threshold: Share = 0.5
-    half_life_s: Seconds = 12 * 3600
+    assign_threshold: Share = 0.15
+    merge_threshold: Share = 0.4
     max_terms_per_cluster: int = Field(48, ge=4)
     max_clusters: int = Field(50_000, ge=10)
     max_clusters_per_term: int = Field(64, ge=2)
     idle_ttl_s: Seconds = 24 * 3600
-    min_idf: float = Field(0.5, ge=0)
+    novelty_weight: float = Field(0.0, ge=0, description="how strongly a never-seen word argues for a new cluster")
+    anchor_min_posts: int = Field(10, ge=2, description="posts a cluster needs before its words can anchor others")
+    anchor_min_share: Share = 0.4
+    anchor_exclusivity: Share = 0.7
 
 
 class BurstConfig(_Section):

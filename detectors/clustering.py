@@ -1,20 +1,22 @@
 """Online clustering of posts into topic clusters with bounded memory.
 
-Each cluster keeps a term profile: the share of its (exponentially recency-weighted) posts that contain each term,
-capped to its ``max_terms_per_cluster`` strongest terms. A post joins the cluster that explains the largest
-IDF-weighted share of its terms, if that share reaches ``assign_threshold``; otherwise it starts a new cluster.
-Clusters that grow are compared with their neighbours and merged when their profiles agree (``merge_threshold``),
-so an issue that starts in several places ends up as one cluster; the absorbed cluster's id becomes an alias.
+Each cluster keeps recency-weighted counts of its terms (the vocabulary's decay, so counts are comparable across
+clusters and with the vocabulary's document frequencies), capped to its ``max_terms_per_cluster`` strongest terms.
+A post's known terms vote for clusters: term ``t`` gives cluster ``c`` the share of ``t``'s recent uses that fell in
+``c``, P(c|t). A post joins the cluster with the largest mean vote if it reaches ``assign_threshold``, else it starts a
+new cluster. Terms seen nowhere else carry no vote and terms spread over many clusters carry little, so clusters
+form around what is specific to a story (place names, incident words) even when that story dominates the stream
+(where IDF would call its words common). Growing clusters are compared with their neighbours and merged when most
+of one's vocabulary lives in the other (``merge_threshold``); the absorbed cluster's id becomes an alias.
 Memory is bounded by ``max_clusters`` (least recently active clusters are forgotten first); idle clusters expire.
 
 >>> from groundswell.detectors.vocabulary import Vocabulary
 >>> vocab = Vocabulary()
->>> cl = OnlineClusterer(vocab, assign_threshold=0.3)
+>>> cl = OnlineClusterer(vocab)
 >>> for i, text in enumerate(["bridge closed river", "river bridge closed police", "cat video funny"]):
-...     vocab.learn_one(text.split(), t=float(i))
-...     _ = cl.learn_one(text.split(), t=float(i))
->>> cl.predict_one("bridge closed".split())[0] == cl.predict_one("river bridge".split())[0]
-True
+...     _ = cl.learn_one(text.split(), t=float(i))   # also counts the post in the vocabulary
+>>> len(cl), cl.predict_one("bridge closed".split())[0] == cl.predict_one("river bridge".split())[0]
+(2, True)
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from .vocabulary import Vocabulary
 class Cluster:
     """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
 
-    __slots__ = ("id", "created_t", "last_t", "weights", "mass", "t_ref", "posts", "merged_posts",
+    __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
                  "next_merge_check", "pinned", "data")
 
     def __init__(self, cid: str, t: float):
@@ -36,7 +38,6 @@ class Cluster:
         self.last_t = t
         self.weights: dict[str, float] = {}
         self.mass = 0.0
-        self.t_ref = t
         self.posts = 0
         self.merged_posts = 0
         self.next_merge_check = 2
@@ -53,26 +54,30 @@ class Cluster:
 
 
 class OnlineClusterer:
-    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.35, merge_threshold: float = 0.5,
-                 half_life_s: float = 12 * 3600, max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
-                 max_clusters_per_term: int = 64, idle_ttl_s: float = 24 * 3600, min_idf: float = 0.5,
+    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.15, merge_threshold: float = 0.4,
+                 max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
+                 max_clusters_per_term: int = 64, idle_ttl_s: float = 24 * 3600,
+                 novelty_weight: float = 0.0, anchor_min_posts: int = 10, anchor_min_share: float = 0.4,
+                 anchor_exclusivity: float = 0.7,
                  id_prefix: str = "c"):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")
-        if half_life_s <= 0 or idle_ttl_s <= 0:
-            raise ValueError("half_life_s and idle_ttl_s must be positive")
+        if idle_ttl_s <= 0:
+            raise ValueError("idle_ttl_s must be positive")
         if max_terms_per_cluster < 4 or max_clusters < 10 or max_clusters_per_term < 2:
             raise ValueError("max_terms_per_cluster >= 4, max_clusters >= 10, max_clusters_per_term >= 2")
         self.vocabulary = vocabulary
         self.assign_threshold = assign_threshold
         self.merge_threshold = merge_threshold
-        self.half_life_s = half_life_s
         self.max_terms_per_cluster = max_terms_per_cluster
         self.max_clusters = max_clusters
         self.max_clusters_per_term = max_clusters_per_term
         self.idle_ttl_s = idle_ttl_s
-        self.min_idf = min_idf
+        self.novelty_weight = novelty_weight
+        self.anchor_min_posts = anchor_min_posts
+        self.anchor_min_share = anchor_min_share
+        self.anchor_exclusivity = anchor_exclusivity
         self.id_prefix = id_prefix
         self._clusters: dict[str, Cluster] = {}          # insertion order = least recently active first
         self._index: dict[str, dict[str, None]] = {}     # term -> cluster ids holding it (ordered for determinism)
@@ -80,6 +85,7 @@ class OnlineClusterer:
         self._next_id = 0
         self.on_merge: Callable[[Cluster, Cluster], None] | None = None   # (survivor, absorbed)
         self.on_evict: Callable[[Cluster], None] | None = None
+        vocabulary.on_rebase.append(self._rescale)
 
     # ----- lookups
     def __len__(self) -> int:
@@ -101,35 +107,82 @@ class OnlineClusterer:
             alias[cid], cid = root, alias[cid]
         return root
 
-    def _weights(self, terms: Iterable[str]) -> dict[str, float]:
-        idf = self.vocabulary.idf
-        return {t: idf(t) for t in dict.fromkeys(terms)}
+    def _votes(self, terms: Iterable[str]) -> tuple[dict[str, float], float]:
+        """Weighted votes per cluster and the total weight.
 
-    def _scores(self, w: dict[str, float]) -> dict[str, float]:
+        Term ``t`` is an anchor of cluster ``c`` to the degree a = p_c(t) * P(c|t): the share of c's posts that use it
+        times the share of its recent uses that fell in ``c`` (smoothed, so a term seen once or twice speaks softly).
+        A place name or incident word of a story scores high in its cluster; a generic word ("pray", "today") has a
+        low share in any one cluster and scores low even where it is common. Each term votes with weight
+        max_c a; a word never seen before adds ``novelty_weight`` to the total only, arguing for a new cluster.
+        """
         acc: dict[str, float] = {}
-        clusters, index, min_idf = self._clusters, self._index, self.min_idf
-        for term, wt in w.items():
-            if wt < min_idf:
+        clusters, index = self._clusters, self._index
+        vocab = self.vocabulary
+        idf = vocab.idf
+        df = vocab.scaled_df
+        den = 0.0
+        for term in dict.fromkeys(terms):
+            if df(term) <= 0.0:
+                den += self.novelty_weight * idf(term)
                 continue
+            x = idf(term)
+            den += x
             ids = index.get(term)
             if not ids:
                 continue
             for cid in ids:
                 c = clusters[cid]
-                acc[cid] = acc.get(cid, 0.0) + wt * c.weights[term] / c.mass
-        return acc
+                acc[cid] = acc.get(cid, 0.0) + x * c.weights[term] / c.mass
+        return acc, den
+
+    def _anchor(self, terms: Iterable[str]) -> str | None:
+        """The established cluster for which one of the post's terms is an anchor: a term used by at least
+        ``anchor_min_share`` of that cluster's posts, and held mostly (``anchor_exclusivity``) by it among the
+        established clusters using it that much. Lets short posts that name the story ("hurricane", a place)
+        join it even when their other words are idiosyncratic."""
+        clusters, index = self._clusters, self._index
+        best, best_share = None, 0.0
+        for term in dict.fromkeys(terms):
+            ids = index.get(term)
+            if not ids:
+                continue
+            top, top_w, total = None, 0.0, 0.0
+            for cid in ids:
+                c = clusters[cid]
+                if c.posts < self.anchor_min_posts:
+                    continue
+                w = c.weights[term]
+                if w < self.anchor_min_share * c.mass:
+                    continue
+                total += w
+                if w > top_w:
+                    top, top_w = c, w
+            if top is not None and top_w >= self.anchor_exclusivity * total:
+                share = top_w / top.mass
+                if share > best_share:
+                    best, best_share = top.id, share
+        return best
 
     def predict_one(self, terms: Iterable[str]) -> tuple[str | None, float]:
-        """(best cluster id, similarity in [0, 1]) for a post's terms; (None, 0.0) when nothing shares a term."""
-        w = self._weights(terms)
-        total = sum(w.values())
-        if total <= 0:
-            return None, 0.0
-        acc = self._scores(w)
-        if not acc:
-            return None, 0.0
-        best = max(acc, key=acc.__getitem__)   # first maximum in index order: deterministic
-        return best, acc[best] / total
+        """(best cluster id, share of the post's IDF mass it explains) for a post's terms.
+
+        Falls back to an anchor match (reported with similarity ``assign_threshold``) when no cluster explains
+        enough; (None, 0.0) when nothing matches.
+        """
+        terms = list(terms)
+        acc, den = self._votes(terms)
+        if acc:
+            best = max(acc, key=acc.__getitem__)   # first maximum in index order: deterministic
+            sim = acc[best] / den
+            if sim >= self.assign_threshold:
+                return best, sim
+        else:
+            best, sim = None, 0.0
+        anchored = self._anchor(terms)
+        if anchored is not None:
+            return anchored, self.assign_threshold
+        return best, sim
 
     # ----- learning
     def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None) -> Cluster:
@@ -141,7 +194,7 @@ class OnlineClusterer:
                 c = self._clusters[cid]
         if c is None:
             c = self._new_cluster(t)
-        self._add(c, terms, t)
+        self._add(c, terms, t, self.vocabulary.learn_one(terms, t))
         if c.posts >= c.next_merge_check:
             c.next_merge_check = c.posts * 2
             c = self.merge_neighbours(c)
@@ -155,12 +208,7 @@ class OnlineClusterer:
             self._evict_one()
         return c
 
-    def _add(self, c: Cluster, terms: Iterable[str], t: float) -> None:
-        exponent = (t - c.t_ref) / self.half_life_s
-        if exponent > 30:
-            self._rebase(c, t)
-            exponent = 0.0
-        w = 2.0 ** exponent
+    def _add(self, c: Cluster, terms: Iterable[str], t: float, w: float) -> None:
         weights = c.weights
         index = self._index
         for term in dict.fromkeys(terms):
@@ -179,18 +227,16 @@ class OnlineClusterer:
         c.posts += 1
         if t > c.last_t:
             c.last_t = t
-        # move to the end: most recently active last
-        clusters = self._clusters
+        clusters = self._clusters   # most recently active last
         del clusters[c.id]
         clusters[c.id] = c
         if len(weights) > 2 * self.max_terms_per_cluster:
             self._prune_terms(c)
 
-    def _rebase(self, c: Cluster, t: float) -> None:
-        factor = 2.0 ** (-(t - c.t_ref) / self.half_life_s)
-        c.weights = {k: v * factor for k, v in c.weights.items()}
-        c.mass *= factor
-        c.t_ref = t
+    def _rescale(self, factor: float) -> None:
+        for c in self._clusters.values():
+            c.weights = {k: v * factor for k, v in c.weights.items()}
+            c.mass *= factor
 
     def _prune_terms(self, c: Cluster) -> None:
         keep = dict(sorted(c.weights.items(), key=lambda x: (-x[1], x[0]))[: self.max_terms_per_cluster])
@@ -208,7 +254,7 @@ class OnlineClusterer:
 
     def _trim_posting(self, term: str, ids: dict[str, None]) -> None:
         clusters = self._clusters
-        ranked = sorted(ids, key=lambda cid: -clusters[cid].weights[term] * (1.0 if clusters[cid].pinned else 0.5))
+        ranked = sorted(ids, key=lambda cid: (not clusters[cid].pinned, -clusters[cid].weights[term], cid))
         drop = ranked[self.max_clusters_per_term:]
         for cid in drop:
             del ids[cid]
@@ -244,30 +290,33 @@ class OnlineClusterer:
         return gone
 
     # ----- merging
-    def similarity(self, a: Cluster, b: Cluster) -> float:
-        """IDF-weighted cosine between two clusters' term profiles."""
-        idf = self.vocabulary.idf
-        dot = na = nb = 0.0
-        for term, wa in a.weights.items():
-            x = idf(term) ** 2
-            pa = wa / a.mass
-            na += x * pa * pa
-            wb = b.weights.get(term)
-            if wb:
-                dot += x * pa * wb / b.mass
-        for term, wb in b.weights.items():
-            pb = wb / b.mass
-            nb += idf(term) ** 2 * pb * pb
-        return dot / math.sqrt(na * nb) if na and nb else 0.0
+    def similarity(self, a: Cluster, b: Cluster, k: int = 12) -> float:
+        """Overlap of two clusters' characteristic terms: sum over terms of min(share in a, share in b), divided by
+        the smaller of the two clusters' total share mass, over each cluster's ``k`` strongest terms. Two fragments
+        of one story share its anchor words at high shares ("hurricane", "sandy"); two stories that share one
+        word ("explosion" in Boston and in West, Texas) overlap on that word only."""
+        ta, tb = dict(a.top_terms(k)), dict(b.top_terms(k))
+        inter = sum(min(pa, tb[t]) for t, pa in ta.items() if t in tb)
+        norm = min(sum(ta.values()), sum(tb.values()))
+        return inter / norm if norm else 0.0
 
-    def neighbours(self, c: Cluster, k_terms: int = 8) -> list[tuple[Cluster, float]]:
-        """Clusters sharing one of ``c``'s strongest terms, with their similarity to ``c``, best first."""
-        seen: dict[str, None] = {}
-        for term, _ in c.top_terms(k_terms):
-            for cid in self._index.get(term, ()):
+    def neighbours(self, c: Cluster, k_terms: int = 12, k_best: int = 5) -> list[tuple[Cluster, float]]:
+        """The clusters most similar to ``c`` (at most ``k_best``), with their similarity, best first.
+
+        Candidates share one of ``c``'s ``k_terms`` strongest terms and are ranked by the part of the dot product
+        those terms carry; only the best few get the full cosine, which keeps merge checks cheap.
+        """
+        idf = self.vocabulary.idf
+        clusters, index = self._clusters, self._index
+        partial: dict[str, float] = {}
+        for term, share in c.top_terms(k_terms):
+            x = idf(term) ** 2 * share
+            for cid in index.get(term, ()):
                 if cid != c.id:
-                    seen[cid] = None
-        out = [(self._clusters[cid], self.similarity(c, self._clusters[cid])) for cid in seen]
+                    o = clusters[cid]
+                    partial[cid] = partial.get(cid, 0.0) + x * o.weights[term] / o.mass
+        best = sorted(partial, key=lambda cid: (-partial[cid], cid))[:k_best]
+        out = [(clusters[cid], self.similarity(c, clusters[cid])) for cid in best]
         out.sort(key=lambda x: -x[1])
         return out
 
@@ -286,16 +335,15 @@ class OnlineClusterer:
         """Merge two clusters; the pinned, else the larger, survives. Returns the survivor."""
         if (b.pinned, b.posts, -b.created_t) > (a.pinned, a.posts, -a.created_t):
             a, b = b, a
-        factor = 2.0 ** ((b.t_ref - a.t_ref) / self.half_life_s)
         index = self._index
         for term, wb in b.weights.items():
             self._unindex(term, b.id)
             if term in a.weights:
-                a.weights[term] += wb * factor
+                a.weights[term] += wb
             else:
-                a.weights[term] = wb * factor
+                a.weights[term] = wb
                 index.setdefault(term, {})[a.id] = None
-        a.mass += b.mass * factor
+        a.mass += b.mass
         a.posts += b.posts
         a.merged_posts += b.posts
         a.created_t = min(a.created_t, b.created_t)

@@ -50,10 +50,12 @@ class IssueDetector:
         self.vocabulary = Vocabulary(half_life_s=c.vocabulary.half_life_s, max_terms=c.vocabulary.max_terms)
         self.clusterer = OnlineClusterer(
             self.vocabulary, assign_threshold=c.clustering.assign_threshold,
-            merge_threshold=c.clustering.merge_threshold, half_life_s=c.clustering.half_life_s,
+            merge_threshold=c.clustering.merge_threshold,
             max_terms_per_cluster=c.clustering.max_terms_per_cluster, max_clusters=c.clustering.max_clusters,
             max_clusters_per_term=c.clustering.max_clusters_per_term, idle_ttl_s=c.clustering.idle_ttl_s,
-            min_idf=c.clustering.min_idf, id_prefix=id_prefix)
+            novelty_weight=c.clustering.novelty_weight, anchor_min_posts=c.clustering.anchor_min_posts,
+            anchor_min_share=c.clustering.anchor_min_share, anchor_exclusivity=c.clustering.anchor_exclusivity,
+            id_prefix=id_prefix)
         self.near_duplicates = NearDuplicates(
             threshold=c.near_duplicates.threshold, horizon_s=c.near_duplicates.horizon_s,
             max_items=c.near_duplicates.max_items, min_tokens=c.near_duplicates.min_tokens)
@@ -102,7 +104,6 @@ class IssueDetector:
             home = self._post_cluster.get(copy_of)
         if not terms and home is None:
             return None, out      # nothing to cluster on (e.g. a bare repost of an unseen post)
-        self.vocabulary.learn_one(terms, t)
         cluster = self.clusterer.learn_one(terms, t, cluster_id=home)
         self._remember(post.id, cluster.id)
 
@@ -163,6 +164,7 @@ class IssueDetector:
 
     def tick(self, t: float) -> list[dict]:
         """Housekeeping on event time: resolve quiet issues, expire idle clusters."""
+        self.vocabulary.refresh()
         out = self.issues.tick(t)
         self.clusterer.expire(t)
         return out

@@ -6,7 +6,7 @@ to matter are pruned, so memory stays bounded by ``max_terms``.
 
 >>> v = Vocabulary(half_life_s=86400)
 >>> for i in range(100):
-...     v.learn_one(["the", "weather"] if i % 10 else ["the", "explosion"], t=float(i))
+...     _ = v.learn_one(["the", "weather"] if i % 10 else ["the", "explosion"], t=float(i))
 >>> v.idf("explosion") > v.idf("weather") > v.idf("the")
 True
 """
@@ -23,6 +23,8 @@ class Vocabulary:
         self.max_terms = max_terms
         self.prior_docs = prior_docs
         self._df: dict[str, float] = {}
+        self._idf_cache: dict[str, float] = {}
+        self.on_rebase: list = []   # callbacks(factor) for counts kept in the same scale elsewhere
         self._docs = 0.0
         self._t_ref: float | None = None   # counts are stored scaled by 2 ** ((t - t_ref) / half_life)
         self._t_max: float | None = None
@@ -41,11 +43,29 @@ class Vocabulary:
                 self._docs *= factor
                 self._t_ref = t
                 exponent = 0.0
+                for listener in self.on_rebase:
+                    listener(factor)
             self._scale = 2.0 ** exponent
         return 2.0 ** ((t - self._t_ref) / self.half_life_s)
 
-    def learn_one(self, terms, t: float) -> None:
-        """Count one document (its distinct terms) at event time ``t``."""
+    def weight(self, t: float) -> float:
+        """The scaled weight a document at ``t`` gets; moves the clock to ``t``. Share it with co-decaying counts."""
+        return self._advance(t)
+
+    def weight_now(self) -> float:
+        """The scaled weight of a document at the latest time seen (1.0 before any)."""
+        return self._scale
+
+    def scaled_docs(self) -> float:
+        """Document count in the internal scale."""
+        return self._docs
+
+    def scaled_df(self, term: str) -> float:
+        """Document frequency in the internal scale (comparable with weights from ``weight``)."""
+        return self._df.get(term, 0.0)
+
+    def learn_one(self, terms, t: float) -> float:
+        """Count one document (its distinct terms) at event time ``t``; returns its scaled weight."""
         w = self._advance(t)
         df = self._df
         for term in set(terms):
@@ -53,16 +73,27 @@ class Vocabulary:
         self._docs += w
         if len(df) > self.max_terms:
             self._prune()
+        return w
 
     def _prune(self) -> None:
         keep = sorted(self._df.values(), reverse=True)[self.max_terms // 2]
         self._df = {k: v for k, v in self._df.items() if v > keep}
 
     def idf(self, term: str) -> float:
-        """Smoothed inverse document frequency (natural log), >= 0."""
-        s = self._scale
-        docs = self._docs / s + self.prior_docs
-        return math.log((docs + 1.0) / (self._df.get(term, 0.0) / s + 1.0))
+        """Smoothed inverse document frequency (natural log), >= 0.
+
+        Memoised until the next ``freeze`` call: IDF moves slowly, and callers ask for the same terms many times.
+        """
+        v = self._idf_cache.get(term)
+        if v is None:
+            s = self._scale
+            v = math.log((self._docs / s + self.prior_docs + 1.0) / (self._df.get(term, 0.0) / s + 1.0))
+            self._idf_cache[term] = v
+        return v
+
+    def refresh(self) -> None:
+        """Drop memoised IDF values (call at interval boundaries; results then follow the counts again)."""
+        self._idf_cache.clear()
 
     def df(self, term: str) -> float:
         """Decayed document frequency of ``term`` at the latest time seen."""

@@ -1,0 +1,71 @@
+"""The embedded host: the whole detector in one process, no Kafka. Same detector code as the Faust agents."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from groundswell.detectors.pipeline import IssueDetector, PostIn
+
+from .contract import Post, PostParser, Reject
+from .pseudonym import Pseudonymizer
+
+
+def make_tokenizer(config) -> Callable[[str], list[str]]:
+    from groundswell.detectors.text.segment import Tokenizer
+    tok = Tokenizer(stem_english=config.text.stem_english, segmenter=config.text.segmenter,
+                    max_tokens=config.text.max_tokens)
+    return tok.tokens
+
+
+class EmbeddedRunner:
+    """Feeds raw input lines through parsing and the detector, calling back with rejects, assignments, alerts."""
+
+    def __init__(self, config, *, pseudonymizer: Pseudonymizer, tokenize: Callable[[str], list[str]] | None = None,
+                 on_alert: Callable[[dict], None] = lambda a: None,
+                 on_assignment: Callable[[str, str | None], None] = lambda pid, iid: None,
+                 on_reject: Callable[[Reject, str, int], None] = lambda r, src, line: None,
+                 metrics=None):
+        self.config = config
+        self.parser = PostParser(pseudonymizer=pseudonymizer, max_text_chars=config.input.max_text_chars,
+                                 max_line_bytes=config.input.max_line_bytes, min_year=config.input.min_year,
+                                 max_year=config.input.max_year)
+        self.detector = IssueDetector(config, tokenize=tokenize or make_tokenizer(config))
+        self.on_alert, self.on_assignment, self.on_reject = on_alert, on_assignment, on_reject
+        self.metrics = metrics
+        self.accepted = 0
+        self.rejected = 0
+        self.alerts = 0
+
+    def process_line(self, raw: bytes | str, source: str = "-", line_no: int = 0) -> None:
+        item = self.parser.parse(raw)
+        if isinstance(item, Reject):
+            self.rejected += 1
+            if self.metrics:
+                self.metrics.posts.labels("rejected").inc()
+                self.metrics.rejected.labels(item.reason).inc()
+            self.on_reject(item, source, line_no)
+            return
+        self.process_post(item)
+
+    def process_post(self, post: Post) -> None:
+        self.accepted += 1
+        m = self.metrics
+        t0 = time.perf_counter() if m else 0.0
+        issue, alerts = self.detector.learn_one(PostIn(
+            post.id, post.text, post.t, post.author, post.repost_of, post.lang, post.source, post.region))
+        self.on_assignment(post.id, issue)
+        for a in alerts:
+            self._alert(a)
+        if m:
+            m.processing.observe(time.perf_counter() - t0)
+            m.posts.labels("accepted").inc()
+            m.event_time_lag.set(time.time() - post.t)
+            if self.accepted % 256 == 0:
+                m.issues_active.set(len(self.detector.issues))
+                m.candidates_active.set(len(self.detector.clusterer))
+
+    def _alert(self, a: dict) -> None:
+        self.alerts += 1
+        if self.metrics:
+            self.metrics.alerts.labels(a["status"], a["severity"]).inc()
+        self.on_alert(a)
