@@ -69,6 +69,7 @@ class BurstConfig(_Section):
     window_s: Seconds = 3600
     interval_s: int = Field(300, ge=1, description="bucket width of growth curves")
     min_voices: int = Field(5, ge=1)
+    warmup_s: float = Field(7200, ge=0, description="no alerts this long after the first post: no history yet")
 
 
 class Severity(_Section):

@@ -1,18 +1,21 @@
 """The burst test: is a cluster's recent growth more than everyday chatter would produce?
 
 Null hypothesis: the cluster is an everyday topic holding at most ``background_share`` of the stream's voices, or
-its own long-run rate, whichever is larger. New voices in the last ``window_s`` are then Poisson with mean
-``mu = max(background_share * stream_voices_in_window, own_rate * window_s, min_expected)``. Comparing with the
-stream's own volume in the same window makes the test follow the day's rhythm and overall volume changes.
+its own share of the stream before this window, whichever is larger. New voices in the last ``window_s`` are then
+Poisson with mean ``mu = max(background_share, own_share) * stream_voices_in_window`` (at least ``min_expected``).
+Comparing with the stream's own volume in the same window makes the test follow the day's rhythm and overall
+volume changes; comparing with the cluster's own past share keeps big steady topics quiet.
 
 Sensitivity is set by ``false_alarms_per_day``: the test runs at most once per new voice in the stream, so a
 p-value cut of ``false_alarms_per_day / voices_per_day`` bounds the expected chatter clusters flagged per day
 (a Bonferroni bound: conservative, as tests of the same cluster are correlated).
 
 >>> bt = BurstTest(false_alarms_per_day=1.0, background_share=0.01, window_s=3600, min_voices=5)
->>> bt.p_value(n=12, stream_n=300, own_rate=0.0) < bt.alpha(voices_per_day=5000)
+>>> bt.p_value(n=12, stream_n=300, own_share=0.0) < bt.alpha(voices_per_day=5000)
 True
->>> bt.p_value(n=4, stream_n=300, own_rate=0.0) < bt.alpha(voices_per_day=5000)
+>>> bt.p_value(n=4, stream_n=300, own_share=0.0) < bt.alpha(voices_per_day=5000)
+False
+>>> bt.p_value(n=12, stream_n=300, own_share=0.05) < bt.alpha(voices_per_day=5000)   # a topic that always has 5%
 False
 """
 from __future__ import annotations
@@ -60,11 +63,12 @@ class BurstTest:
         self.min_voices = min_voices
         self.min_expected = min_expected
 
-    def expected(self, stream_n: float, own_rate: float) -> float:
-        return max(self.background_share * stream_n, own_rate * self.window_s, self.min_expected)
+    def expected(self, stream_n: float, own_share: float) -> float:
+        return max(max(self.background_share, own_share) * stream_n, self.min_expected)
 
-    def p_value(self, n: int, stream_n: float, own_rate: float) -> float:
-        return poisson_sf(n, self.expected(stream_n, own_rate))
+    def p_value(self, n: int, stream_n: float, own_share: float) -> float:
+        """P(at least ``n`` new voices in the window | everyday topic), given the stream's voices in the window."""
+        return poisson_sf(n, self.expected(stream_n, own_share))
 
     def alpha(self, voices_per_day: float) -> float:
         return min(0.05, self.false_alarms_per_day / max(voices_per_day, 1.0))

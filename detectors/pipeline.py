@@ -30,11 +30,16 @@ class PostIn:
     region: str | None = None
 
 
+def data_start(cluster: Cluster) -> int:
+    """The stream's voice count when the cluster was born."""
+    return cluster.data.get("stream_at_start", 0)
+
+
 class IssueDetector:
     """Online issue detection over a stream of posts, on event time.
 
     >>> from groundswell.config.schema import DetectorConfig
-    >>> det = IssueDetector(DetectorConfig(), tokenize=str.split)
+    >>> det = IssueDetector(DetectorConfig.model_validate({"burst": {"warmup_s": 0}}), tokenize=str.split)
     >>> alerts = []
     >>> for i in range(40):   # forty people on one new story within half an hour
     ...     issue, out = det.learn_one(PostIn(f"p{i}", f"bridge collapse river road {i}", t=60.0 * i, author=f"a{i}"))
@@ -78,6 +83,8 @@ class IssueDetector:
         self._max_post_memory = c.near_duplicates.max_items
         self._last_tick: int | None = None
         self._t_max = float("-inf")
+        self._t_first: float | None = None
+        self._stream_total = 0
         self.posts_seen = 0
 
     # ----- the stream
@@ -93,6 +100,8 @@ class IssueDetector:
             out += self.tick(t)
         if t > self._t_max:
             self._t_max = t
+        if self._t_first is None:
+            self._t_first = t
         self.posts_seen += 1
 
         terms = self.tokenize(post.text)[: self.config.text.max_tokens] if post.text else []
@@ -112,6 +121,7 @@ class IssueDetector:
         if growth is None:
             growth = data["growth"] = Growth(interval_s=self.interval_s, keep=self._keep_intervals)
             data["samples"] = []
+            data["stream_at_start"] = self._stream_total
             data["labels"] = {k: v for k, v in (("lang", post.lang), ("source", post.source),
                                                  ("region", post.region)) if v}
         samples = data["samples"]
@@ -121,6 +131,7 @@ class IssueDetector:
         voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
         if post.author is not None or copy_of is None:
             self._stream.add(t)
+            self._stream_total += 1
         if growth.add(voice, t):
             issue = self.issues.issue_of(cluster)
             if issue is not None:
@@ -136,10 +147,14 @@ class IssueDetector:
         if n < bt.min_voices:
             return []
         stream_n = self._stream.window(t, bt.window_s)
+        if t - self._t_first < self.config.burst.warmup_s:
+            return []   # no history yet: every topic of the day looks new at the start of a stream
+        # the cluster's own share of the stream before this window: an everyday topic keeps its share as the
+        # day's volume rises and falls; a new story's share jumps
         before = growth.voices - n
-        age = max(t - cluster.created_t - bt.window_s, 0.0)
-        own_rate = before / max(age, 86400.0) if before > 0 else 0.0
-        p = bt.p_value(n, stream_n, own_rate)
+        stream_before = self._stream_total - stream_n - data_start(cluster)
+        own_share = before / stream_before if before > 0 and stream_before >= bt.min_voices else 0.0
+        p = bt.p_value(n, stream_n, own_share)
         day = self._stream.window(t, 86400.0)
         if p < bt.alpha(voices_per_day=day):
             return self.issues.flag(cluster, t, surprise(p))

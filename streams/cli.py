@@ -1,2 +1,134 @@
-def main():
-    print("hi")
+"""The `groundswell` command line."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from groundswell.config.schema import ConfigError, load_config
+
+
+def _severity_line(a: dict) -> str:
+    growth = ",".join(str(c) for c in a["growth"]["counts"][-6:])
+    return (f"{a['at']}  {a['status']:<8} {a['severity']:<6} {a['issue_id']:<8} posts={a['posts']:<5} "
+            f"voices={a['authors']:<5} growth/{a['growth']['interval_s'] // 60}min=[{growth}]  {a['title'][:70]}")
+
+
+def _metrics(port: int | None):
+    if port is None:
+        return None
+    from prometheus_client import start_http_server
+
+    from .metrics import PipelineMetrics
+    start_http_server(port, addr=os.environ.get("GROUNDSWELL_METRICS_ADDR", "127.0.0.1"))
+    return PipelineMetrics()
+
+
+def cmd_run(a) -> int:
+    from .run import run_files
+    config = load_config(a.config)
+    notifier = None
+    if a.alerting:
+        from .notify import EventTimeNotifier
+        notifier = EventTimeNotifier(a.alerting, a.outbox or (str(Path(a.alerts_out).with_suffix("")) + "-outbox"))
+    printer = (lambda x: print(_severity_line(x), file=sys.stderr)) if a.verbose else None
+
+    def on_alert(x: dict) -> None:
+        if printer:
+            printer(x)
+        if notifier:
+            notifier.on_alert(x)
+
+    summary = run_files(a.inputs, config, alerts_out=a.alerts_out, assignments_out=a.assignments_out,
+                        rejects_out=a.rejects_out, progress=False if a.no_progress else None, on_alert=on_alert,
+                        metrics=_metrics(a.metrics_port), on_time=notifier.on_time if notifier else None)
+    print(summary.line(), file=sys.stderr)
+    if notifier:
+        result = notifier.close()
+        print(f"notifications: {notifier.notifications} queued; delivery: {result}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(a) -> int:
+    from .demo import run_demo
+    return run_demo(out_dir=Path(a.out), seed=a.seed, hours=a.hours, config_path=a.config, alerting=a.alerting)
+
+
+def cmd_receiver(a) -> int:
+    from groundswell.alerts import run_receiver
+    secret = os.environ.get(a.secret_env) if a.secret_env else None
+    try:
+        run_receiver(a.host, a.port, secret, a.out)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_check(a) -> int:
+    if a.kind == "detector":
+        load_config(a.file)
+    else:
+        from groundswell.alerts import load_alerting_config
+        load_alerting_config(a.file)
+    print(f"{a.file}: ok")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="groundswell", description="Early warning for emerging public issues.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="detect issues in JSON Lines posts (files or '-') with the embedded pipeline")
+    r.add_argument("inputs", nargs="+", metavar="INPUT", help=".jsonl, .jsonl.gz or - for stdin")
+    r.add_argument("--config", help="detector config YAML (default: the shipped config/detector.yaml)")
+    r.add_argument("--alerts-out", required=True, help="alert records, JSON Lines ('-' for stdout)")
+    r.add_argument("--assignments-out", help="one {post_id, issue_id} line per accepted post")
+    r.add_argument("--rejects-out", help="rejected input lines with reasons")
+    r.add_argument("--alerting", help="alerting config YAML: route and deliver alerts (webhooks, chat bots)")
+    r.add_argument("--outbox", help="durable delivery state folder (default: next to --alerts-out)")
+    r.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT")
+    r.add_argument("--no-progress", action="store_true")
+    r.add_argument("-v", "--verbose", action="store_true", help="print each alert to stderr as it fires")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="generate a seeded synthetic stream and run it, printing alerts as they fire")
+    d.add_argument("--out", default="demo-out", help="folder for the stream, alerts, assignments (default demo-out)")
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--hours", type=float, default=24.0)
+    d.add_argument("--config", help="detector config YAML")
+    d.add_argument("--alerting", help="alerting config YAML (default: the shipped config/alerting.yaml)")
+    d.set_defaults(func=cmd_demo)
+
+    v = sub.add_parser("receiver", help="a demo webhook receiver that verifies signatures and logs alerts")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=9000)
+    v.add_argument("--secret-env", default="GROUNDSWELL_WEBHOOK_SECRET",
+                   help="environment variable holding the shared secret (unset: no verification)")
+    v.add_argument("--out", help="append received notifications to this JSON Lines file")
+    v.set_defaults(func=cmd_receiver)
+
+    c = sub.add_parser("check", help="validate a config file")
+    c.add_argument("kind", choices=["detector", "alerting"])
+    c.add_argument("file")
+    c.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as e:
+        print(f"groundswell: invalid config:\n{e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # config errors of the alerting component, unreadable inputs
+        from groundswell.alerts import AlertingConfigError
+        if isinstance(e, (AlertingConfigError, FileNotFoundError, IsADirectoryError)):
+            print(f"groundswell: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,13 +24,14 @@ class EmbeddedRunner:
                  on_alert: Callable[[dict], None] = lambda a: None,
                  on_assignment: Callable[[str, str | None], None] = lambda pid, iid: None,
                  on_reject: Callable[[Reject, str, int], None] = lambda r, src, line: None,
-                 metrics=None):
+                 on_time: Callable[[float], None] | None = None, metrics=None):
         self.config = config
         self.parser = PostParser(pseudonymizer=pseudonymizer, max_text_chars=config.input.max_text_chars,
                                  max_line_bytes=config.input.max_line_bytes, min_year=config.input.min_year,
                                  max_year=config.input.max_year)
         self.detector = IssueDetector(config, tokenize=tokenize or make_tokenizer(config))
         self.on_alert, self.on_assignment, self.on_reject = on_alert, on_assignment, on_reject
+        self.on_time = on_time   # event-time listener (e.g. alert delivery timers)
         self.metrics = metrics
         self.accepted = 0
         self.rejected = 0
@@ -56,6 +57,8 @@ class EmbeddedRunner:
         self.on_assignment(post.id, issue)
         for a in alerts:
             self._alert(a)
+        if self.on_time is not None:
+            self.on_time(post.t)
         if m:
             m.processing.observe(time.perf_counter() - t0)
             m.posts.labels("accepted").inc()

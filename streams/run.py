@@ -28,7 +28,7 @@ class RunSummary:
 def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str | None = None,
               rejects_out: str | None = None, progress: bool | None = None,
               pseudonymizer: Pseudonymizer | None = None, on_alert: Callable[[dict], None] | None = None,
-              metrics=None, tokenize=None) -> RunSummary:
+              metrics=None, tokenize=None, on_time: Callable[[float], None] | None = None) -> RunSummary:
     import time
     pseudonymizer = pseudonymizer or Pseudonymizer.from_env()
     t0 = time.perf_counter()
@@ -44,7 +44,7 @@ def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str
 
         runner = EmbeddedRunner(config, pseudonymizer=pseudonymizer, tokenize=tokenize, on_alert=alert,
                                 on_assignment=lambda pid, iid: assigns.write({"post_id": pid, "issue_id": iid}),
-                                on_reject=reject, metrics=metrics)
+                                on_reject=reject, on_time=on_time, metrics=metrics)
         counter = ByteCounter()
         lines = iter_lines(paths, max_line_bytes=config.input.max_line_bytes, counter=counter)
         if progress is None:
