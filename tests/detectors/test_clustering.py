@@ -1,0 +1,271 @@
+"""OnlineClusterer and Cluster (detectors/clustering.py): online topic clusters with bounded memory."""
+from __future__ import annotations
+
+import copy
+import inspect
+import pickle
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundswell.detectors.clustering import OnlineClusterer
+from groundswell.detectors.vocabulary import Vocabulary
+
+ROUND_TRIPS = {
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda obj: pickle.loads(pickle.dumps(obj)),
+}
+
+
+def topical_stream(seed: int, n: int, n_topics: int = 8, step: float = 30.0):
+    """Posts mixing 2-3 words of one of a few topics with 2-4 random words."""
+    rng = random.Random(seed)
+    topics = [[f"topic{k}_{j}" for j in range(5)] for k in range(n_topics)]
+    vocab = [f"w{i}" for i in range(500)]
+    t, out = 0.0, []
+    for _ in range(n):
+        t += rng.uniform(0.0, 2 * step)
+        terms = rng.sample(rng.choice(topics), rng.randint(2, 3)) + rng.sample(vocab, rng.randint(2, 4))
+        rng.shuffle(terms)
+        out.append((terms, t))
+    return out
+
+
+def state(cl: OnlineClusterer):
+    return sorted((c.id, c.posts, round(c.mass, 9), tuple(c.top_terms(5)), c.pinned) for c in cl)
+
+
+# ---------------------------------------------------------------- settings
+
+
+_SETTINGS = inspect.signature(OnlineClusterer.__init__).parameters
+# settings the clusterer does not check itself (config/schema.py does, for values that come from a config file);
+# listed only while they exist, as the clusterer's settings are still being tuned
+_UNCHECKED = {"min_share": -0.5, "novelty_weight": -1.0, "anchor_min_posts": -1, "anchor_min_share": -0.5,
+              "anchor_exclusivity": -0.5}
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"assign_threshold": 0.0}, "assign_threshold"),
+    ({"assign_threshold": 1.5}, "assign_threshold"),
+    ({"merge_threshold": 0.0}, "merge_threshold"),
+    ({"merge_threshold": -0.1}, "merge_threshold"),
+    ({"merge_threshold": 2.0}, "merge_threshold"),
+    ({"idle_ttl_s": 0}, "idle_ttl_s"),
+    ({"idle_ttl_s": -1}, "idle_ttl_s"),
+    ({"max_terms_per_cluster": 3}, "max_terms_per_cluster"),
+    ({"max_clusters": 9}, "max_clusters"),
+    ({"max_clusters_per_term": 1}, "max_clusters_per_term"),
+    pytest.param({"idle_ttl_s": float("nan")}, "idle_ttl_s", marks=pytest.mark.xfail(
+        strict=True, raises=AssertionError, reason="OnlineClusterer accepts idle_ttl_s=nan (`<= 0` is False for nan)")),
+    *(pytest.param({name: bad}, name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+        f"OnlineClusterer does not validate {name} (accepts {bad!r}); only config/schema.py checks it")))
+      for name, bad in _UNCHECKED.items() if name in _SETTINGS),
+])
+def test_rejects_bad_settings(kwargs, name):
+    try:
+        OnlineClusterer(Vocabulary(), **kwargs)
+    except ValueError as e:
+        assert name in str(e)
+    else:
+        raise AssertionError(f"{kwargs} accepted")
+
+
+# ---------------------------------------------------------------- assignment
+
+
+def test_same_story_same_cluster_other_story_other_cluster():
+    cl = OnlineClusterer(Vocabulary())
+    for i in range(6):
+        cl.learn_one(["bridge", "collapse", "river", f"x{i}"], t=float(i))
+        cl.learn_one(["concert", "tickets", "scalpers", f"y{i}"], t=float(i))
+    a, _ = cl.predict_one(["bridge", "collapse", "injured"])
+    b, _ = cl.predict_one(["tickets", "concert", "expensive"])
+    assert a is not None and b is not None and a != b
+    assert cl.predict_one(["bridge", "river"])[0] == a
+
+
+def test_predict_on_empty_clusterer():
+    assert OnlineClusterer(Vocabulary()).predict_one(["anything", "at", "all"]) == (None, 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([f"t{i}" for i in range(15)]), min_size=1, max_size=6), max_size=60))
+def test_learning_conserves_posts_and_predict_is_pure(posts):
+    cl = OnlineClusterer(Vocabulary(), max_clusters=10_000)
+    for i, terms in enumerate(posts):
+        before = state(cl)
+        cid, sim = cl.predict_one(terms)
+        assert state(cl) == before                     # predicting changes nothing
+        assert cl.predict_one(terms) == (cid, sim)
+        assert 0.0 <= sim <= 1.0 + 1e-9
+        assert cid is None or cl.get(cid) is not None
+        c = cl.learn_one(terms, t=float(i))
+        assert cl.get(c.id) is c                       # the returned cluster is live
+    assert sum(c.posts for c in cl) == len(posts)      # merges move posts, nothing is lost
+    for c in cl:
+        assert c.mass > 0 and all(0.0 < share <= 1.0 + 1e-9 for _, share in c.top_terms(100))
+
+
+def test_explicit_cluster_id_is_honoured_and_aliases_resolve():
+    cl = OnlineClusterer(Vocabulary())
+    a = cl.learn_one("bridge collapse river".split(), t=0.0)
+    b = cl.learn_one("concert tickets scalpers".split(), t=1.0)
+    assert a.id != b.id
+    c = cl.learn_one("lunch noodles".split(), t=2.0, cluster_id=b.id)   # e.g. a repost of a post in b
+    assert c is b and b.posts == 2
+    merged = []
+    cl.on_merge = lambda survivor, absorbed: merged.append((survivor.id, absorbed.id))
+    survivor = cl.merge(a, b)
+    assert survivor is b                          # the larger survives
+    assert merged == [(b.id, a.id)]
+    assert cl.resolve(a.id) == b.id and cl.get(a.id) is b
+    assert survivor.posts == 3 and survivor.merged_posts == 1
+    assert cl.learn_one("anything".split(), t=3.0, cluster_id=a.id) is b   # an alias routes to the survivor
+
+
+def test_merge_keeps_the_pinned_cluster():
+    cl = OnlineClusterer(Vocabulary())
+    small = cl.learn_one("bridge collapse river".split(), t=0.0)
+    big = cl.learn_one("concert tickets".split(), t=0.0)
+    for i in range(5):
+        cl.learn_one("concert tickets".split(), t=float(i), cluster_id=big.id)
+    small.pinned = True
+    assert cl.merge(big, small) is small and small.pinned
+
+
+def test_similarity_bounded_and_one_with_itself():
+    cl = OnlineClusterer(Vocabulary())
+    stream = topical_stream(seed=4, n=300)
+    for terms, t in stream:
+        cl.learn_one(terms, t)
+    clusters = [c for c in cl if c.posts >= 2][:15]
+    assert len(clusters) >= 2
+    for a in clusters:
+        assert cl.similarity(a, a) == pytest.approx(1.0)
+        for b in clusters:
+            assert 0.0 <= cl.similarity(a, b) <= 1.0 + 1e-9
+        for other, sim in cl.neighbours(a):
+            assert other is not a and cl.get(other.id) is other
+
+
+# ---------------------------------------------------------------- bounded memory
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), max_clusters=st.integers(10, 30), max_terms=st.integers(4, 12))
+def test_never_more_than_max_clusters_or_terms(seed, max_clusters, max_terms):
+    rng = random.Random(seed)
+    evicted = []
+    cl = OnlineClusterer(Vocabulary(), max_clusters=max_clusters, max_terms_per_cluster=max_terms)
+    cl.on_evict = evicted.append
+    for i in range(250):
+        cl.learn_one([f"t{rng.randrange(400)}" for _ in range(rng.randint(1, 6))], t=float(i))
+        assert len(cl) <= max_clusters
+        for c in cl:
+            # pruning is amortised: a cluster may hold up to twice its cap before it is cut back
+            assert len(c.weights) <= 2 * max_terms
+    assert all(cl.get(c.id) is not c and not c.pinned for c in evicted)   # evicted clusters are gone
+
+
+def test_pinned_clusters_are_not_evicted_for_space():
+    cl = OnlineClusterer(Vocabulary(), max_clusters=10)
+    pinned = cl.learn_one("bridge collapse river".split(), t=0.0)
+    pinned.pinned = True
+    for i in range(200):
+        cl.learn_one([f"solo{i}a", f"solo{i}b", f"solo{i}c"], t=float(i + 1))
+        assert len(cl) <= 10
+    assert cl.get(pinned.id) is pinned
+
+
+def test_expire_drops_idle_unpinned_but_never_pinned():
+    cl = OnlineClusterer(Vocabulary(), idle_ttl_s=600)
+    gone_cb = []
+    cl.on_evict = gone_cb.append
+    old = [cl.learn_one([f"old{i}a", f"old{i}b", f"old{i}c"], t=float(i)) for i in range(5)]
+    old[2].pinned = True
+    fresh = cl.learn_one("fresh news today".split(), t=1000.0)
+    gone = cl.expire(1000.0)
+    assert {c.id for c in gone} == {old[i].id for i in (0, 1, 3, 4)}
+    assert gone_cb == gone
+    assert cl.get(old[2].id) is old[2] and cl.get(fresh.id) is fresh
+    assert cl.expire(10**9) == [fresh]          # much later: everything unpinned goes
+    assert cl.get(old[2].id) is old[2]          # the pinned one stays, however long it is idle
+    assert len(cl) == 1
+
+
+def test_expire_keeps_recently_active_clusters():
+    cl = OnlineClusterer(Vocabulary(), idle_ttl_s=600)
+    a = cl.learn_one("alpha beta gamma".split(), t=0.0)
+    b = cl.learn_one("delta epsilon zeta".split(), t=10.0)
+    cl.learn_one("alpha beta gamma".split(), t=500.0, cluster_id=a.id)   # a active again
+    assert cl.expire(700.0) == [b]
+    assert cl.get(a.id) is a
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "expire() stops at the first cluster (in activity order) that is not idle, but merge() updates the "
+    "survivor's last_t without moving it to the most-recent end of that order, so idle unpinned clusters "
+    "behind a merge survivor outlive idle_ttl_s (in-order event times; several of the 30 seeds below hit it)"))
+def test_after_expire_no_unpinned_cluster_is_idle_past_ttl():
+    for seed in range(30):
+        rng = random.Random(seed)
+        vocab = [f"w{i}" for i in range(60)]
+        cl = OnlineClusterer(Vocabulary(half_life_s=3600), idle_ttl_s=600, max_clusters=20)
+        t = 0.0
+        for i in range(400):
+            t += rng.uniform(0, 60)    # in-order event times
+            cl.learn_one(rng.sample(vocab, 4), t)
+            if i % 7 == 0:
+                cl.expire(t)
+                stale = [c.id for c in cl if not c.pinned and t - c.last_t > cl.idle_ttl_s]
+                assert not stale, (seed, i, stale)
+
+
+# ---------------------------------------------------------------- inputs, determinism, copies
+
+
+def test_inputs_not_mutated():
+    cl = OnlineClusterer(Vocabulary())
+    terms = ["b", "a", "b", "c"]
+    cl.learn_one(terms, t=0.0)
+    cl.predict_one(terms)
+    cl.learn_one(terms, t=1.0)
+    assert terms == ["b", "a", "b", "c"]
+
+
+def _feed(cl, stream):
+    out = []
+    for terms, t in stream:
+        cid, sim = cl.predict_one(terms[:3])
+        c = cl.learn_one(terms, t)
+        out.append((c.id, cid, round(sim, 12), len(cl)))
+    return out
+
+
+def test_determinism():
+    stream = topical_stream(seed=9, n=300)
+    make = lambda: OnlineClusterer(Vocabulary(half_life_s=600), max_clusters=40, idle_ttl_s=3000)   # noqa: E731
+    a, b = make(), make()
+    assert _feed(a, stream) == _feed(b, stream)
+    assert state(a) == state(b)
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_round_trip_mid_stream(how):
+    # half-life 60 s over ~3 h of posts: the continuation crosses vocabulary rebases, which rescale the
+    # clusters through a callback, so the clone's vocabulary must call back into the clone
+    stream = topical_stream(seed=10, n=400)
+    cl = OnlineClusterer(Vocabulary(half_life_s=60), max_clusters=40, idle_ttl_s=3000)
+    _feed(cl, stream[:200])
+    clone = ROUND_TRIPS[how](cl)
+    assert clone.vocabulary is not cl.vocabulary
+    rebases = []
+    clone.vocabulary.on_rebase.append(rebases.append)
+    assert _feed(clone, stream[200:]) == _feed(cl, stream[200:])
+    assert rebases                               # the continuation did cross a rebase
+    assert state(clone) == state(cl)
+    for c in list(cl)[:10]:
+        assert clone.predict_one([t for t, _ in c.top_terms(3)]) == cl.predict_one([t for t, _ in c.top_terms(3)])

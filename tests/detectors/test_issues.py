@@ -1,0 +1,232 @@
+"""IssueTracker (detectors/issues.py): open, escalate, resolve, forget and re-open issues on event time.
+
+The tracker is driven directly here (clusters built with an OnlineClusterer, voices counted with Growth), so these
+tests pin the lifecycle rules without the burst test in the way.
+"""
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from groundswell.detectors.clustering import OnlineClusterer
+from groundswell.detectors.growth import Growth
+from groundswell.detectors.issues import IssueSettings, IssueTracker, surprise
+from groundswell.detectors.times import format_time
+from groundswell.detectors.vocabulary import Vocabulary
+
+LEVELS = (("low", 0), ("mid", 3), ("high", 6))
+STORY = "bridge collapse river".split()
+OTHER = "concert tickets scalpers".split()
+
+
+class World:
+    def __init__(self, merge_threshold: float = 0.4, **settings):
+        self.clusterer = OnlineClusterer(Vocabulary(), merge_threshold=merge_threshold)
+        settings = {"severities": LEVELS, "resolve_after_s": 100.0, "memory_s": 1000.0, **settings}
+        self.tracker = IssueTracker(self.clusterer, IssueSettings(**settings))
+        self.clusterer.on_merge = self.tracker.on_merge
+        self.n = 0
+
+    def post(self, words, t, cluster=None, voice=None):
+        """A post into ``cluster`` (or wherever it lands); returns (cluster, whether its voice is new)."""
+        self.n += 1
+        c = self.clusterer.learn_one(list(words) + [f"w{self.n}"], t, cluster_id=cluster.id if cluster else None)
+        data = c.data
+        if "growth" not in data:
+            data["growth"] = Growth(interval_s=300)
+            data["samples"] = []
+        if len(data["samples"]) < 3:
+            data["samples"].append((f"p{self.n}", " ".join(words)))
+        return c, data["growth"].add(voice or f"a:{self.n}", t)
+
+    def cluster(self, words, posts, t):
+        c, _ = self.post(words, t)
+        for _ in range(posts - 1):
+            self.post(words, t, cluster=c)
+        return c
+
+
+def test_flag_opens_a_pinned_issue_and_fires_once():
+    w = World()
+    c = w.cluster(STORY, 2, t=0.0)
+    out = w.tracker.flag(c, t=10.0, score=4.2)
+    assert len(out) == 1
+    a = out[0]
+    assert (a["status"], a["issue_id"], a["alert_id"], a["severity"]) == ("firing", c.id, f"{c.id}:1", "low")
+    assert a["at"] == format_time(10.0) and a["first_post_at"] == format_time(0.0)
+    assert a["authors"] == 2 and a["posts"] == 2 and a["score"] == 4.2
+    assert set(STORY) <= set(a["terms"])
+    assert c.pinned and len(w.tracker) == 1 and w.tracker.issue_of(c).id == c.id
+
+
+def test_severity_rises_with_voices_and_never_falls():
+    w = World()
+    c = w.cluster(STORY, 1, t=0.0)
+    w.tracker.flag(c, t=0.0, score=1.0)
+    seen = []
+    for i in range(8):
+        c, new = w.post(STORY, t=float(i + 1), cluster=c)
+        assert new
+        seen += [(a["severity"], a["authors"]) for a in w.tracker.on_voice(c, float(i + 1))]
+    assert seen == [("mid", 3), ("high", 6)]        # one record per level crossed, at the crossing
+    c, _ = w.post(STORY, t=20.0, cluster=c, voice="a:1")   # a known voice: nothing new
+    assert w.tracker.on_voice(c, 20.0) == []
+
+
+def test_quiet_issue_resolves_once_after_resolve_after_s():
+    w = World(resolve_after_s=100.0)
+    c = w.cluster(STORY, 3, t=0.0)
+    w.tracker.flag(c, t=50.0, score=2.0)
+    c, _ = w.post(STORY, t=60.0, cluster=c)
+    w.tracker.on_voice(c, 60.0)                   # last new voice at 60
+    assert w.tracker.tick(160.0) == []            # exactly resolve_after_s: not yet
+    out = w.tracker.tick(160.5)
+    assert [(a["status"], a["issue_id"], a["at"]) for a in out] == [("resolved", c.id, format_time(160.5))]
+    assert out[0]["alert_id"] == f"{c.id}:2"
+    assert w.tracker.tick(170.0) == [] and len(w.tracker) == 0
+    assert c.pinned                               # remembered (for re-opening) until memory_s
+
+
+def test_resolved_issue_is_forgotten_after_memory_s_and_unpinned():
+    w = World(resolve_after_s=10.0, memory_s=500.0)
+    c = w.cluster(STORY, 3, t=0.0)
+    w.tracker.flag(c, t=0.0, score=1.0)
+    w.tracker.tick(20.0)
+    assert w.tracker.issue_of(c) is not None
+    w.tracker.tick(520.0)
+    assert w.tracker.issue_of(c) is not None
+    w.tracker.tick(521.0)
+    assert w.tracker.issue_of(c) is None and not c.pinned
+
+
+def _resolved_story_and_fragment():
+    """An issue on STORY, and a separate cluster that is (mostly) the same story (kept apart: no auto-merging)."""
+    w = World(resolve_after_s=10.0, merge_threshold=1.0)
+    issue_cluster = w.cluster(STORY, 5, t=0.0)
+    fragment = w.cluster(OTHER, 1, t=0.0)
+    assert fragment.id != issue_cluster.id
+    for _ in range(20):
+        w.post(STORY, t=1.0, cluster=fragment)
+    assert w.clusterer.get(fragment.id) is fragment and w.clusterer.get(issue_cluster.id) is issue_cluster
+    return w, issue_cluster, fragment
+
+
+def test_same_story_flagged_again_reopens_the_old_issue():
+    w, issue_cluster, fragment = _resolved_story_and_fragment()
+    w.tracker.flag(issue_cluster, t=1.0, score=3.0)
+    assert w.tracker.tick(12.0)[0]["status"] == "resolved"
+    out = w.tracker.flag(fragment, t=50.0, score=5.0)
+    assert [(a["status"], a["issue_id"]) for a in out] == [("firing", issue_cluster.id)]
+    assert out[0]["alert_id"] == f"{issue_cluster.id}:3"
+    assert w.clusterer.resolve(fragment.id) == issue_cluster.id         # folded into the issue's cluster
+    assert len(w.tracker) == 1 and len(w.tracker.issues) == 1
+
+
+def test_flagging_an_issue_cluster_again_reopens_it_only_when_resolved():
+    """A resolved issue whose own cluster flares up again fires again, under the same id."""
+    w = World(resolve_after_s=10.0)
+    c = w.cluster(STORY, 3, t=0.0)
+    w.tracker.flag(c, t=1.0, score=1.0)
+    assert w.tracker.flag(c, t=2.0, score=1.0) == []          # still firing: nothing new
+    assert [a["status"] for a in w.tracker.tick(20.0)] == ["resolved"]
+    out = w.tracker.flag(c, t=30.0, score=2.0)
+    assert [(a["status"], a["issue_id"], a["alert_id"]) for a in out] == [("firing", c.id, f"{c.id}:3")]
+    assert len(w.tracker) == 1
+
+
+def test_same_story_flagged_while_firing_raises_nothing_new():
+    w, issue_cluster, fragment = _resolved_story_and_fragment()
+    w.tracker.flag(issue_cluster, t=1.0, score=3.0)
+    assert w.tracker.flag(fragment, t=2.0, score=5.0) == []
+    assert len(w.tracker.issues) == 1
+
+
+def test_different_story_opens_its_own_issue():
+    w = World()
+    a = w.cluster(STORY, 3, t=0.0)
+    b = w.cluster(OTHER, 3, t=0.0)
+    ids = [w.tracker.flag(c, t=1.0, score=1.0)[0]["issue_id"] for c in (a, b)]
+    assert ids == [a.id, b.id] and len(w.tracker) == 2
+
+
+def test_merging_two_issues_keeps_one_id():
+    w = World()
+    a = w.cluster(STORY, 4, t=0.0)
+    b = w.cluster(OTHER, 2, t=0.0)
+    w.tracker.flag(a, t=1.0, score=1.0)
+    w.tracker.flag(b, t=1.0, score=1.0)
+    survivor = w.clusterer.merge(a, b)
+    assert survivor is a
+    assert set(w.tracker.issues) == {a.id} and len(w.tracker) == 1
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "when two firing issues' clusters merge, IssueTracker.on_merge marks the absorbed issue 'merged' and drops it "
+    "without emitting any record, so an issue that fired never gets a 'resolved' (alerts' default "
+    "resolve_timeout is null: receivers keep it firing forever)"))
+def test_every_issue_that_fired_is_eventually_resolved_even_after_a_merge():
+    w = World(resolve_after_s=10.0)
+    a = w.cluster(STORY, 4, t=0.0)
+    b = w.cluster(OTHER, 2, t=0.0)
+    fired = {r["issue_id"] for c in (a, b) for r in w.tracker.flag(c, t=1.0, score=1.0)}
+    w.clusterer.merge(a, b)
+    resolved = {r["issue_id"] for r in w.tracker.tick(100.0) if r["status"] == "resolved"}
+    assert fired == {a.id, b.id}
+    assert resolved == fired
+
+
+def test_remembered_issues_are_bounded():
+    w = World(resolve_after_s=1.0, max_open_issues=2)
+    clusters = [w.cluster([f"story{k}a", f"story{k}b", f"story{k}c"], 3, t=float(k)) for k in range(5)]
+    for k, c in enumerate(clusters):
+        w.tracker.flag(c, t=float(10 * k), score=1.0)
+        w.tracker.tick(float(10 * k + 5))         # each resolves before the next opens
+        assert len(w.tracker.issues) <= 2
+    assert not clusters[0].pinned                 # forgotten issues release their clusters
+
+
+def test_surprise_is_minus_log10():
+    assert surprise(1.0) == 0.0
+    assert surprise(1e-3) == pytest.approx(3.0)
+    assert surprise(0.0) > 100 and surprise(0.0) == surprise(1e-300)
+    assert surprise(1e-5) > surprise(1e-4) > surprise(0.5)
+
+
+def test_deepcopy_mid_lifecycle_continues_identically():
+    w = World()
+    c = w.cluster(STORY, 2, t=0.0)
+    w.tracker.flag(c, t=1.0, score=1.0)
+    clone = copy.deepcopy(w)
+    outs = []
+    for world in (w, clone):
+        cc = world.clusterer.get(c.id)
+        out = []
+        for i in range(7):
+            cc, _ = world.post(STORY, t=2.0 + i, cluster=cc)
+            out += world.tracker.on_voice(cc, 2.0 + i)
+        out += world.tracker.tick(500.0)
+        outs.append(out)
+    assert outs[0] == outs[1] and len(outs[0]) == 3   # mid, high, resolved
+
+
+@pytest.mark.xfail(strict=True, raises=(AttributeError, pickle.PicklingError), reason=(
+    "IssueTracker's default display_term is a lambda made in __init__, so a tracker (and the IssueDetector "
+    "holding it) cannot be pickled"))
+def test_pickle_round_trip():
+    w = World()
+    w.tracker.flag(w.cluster(STORY, 2, t=0.0), t=1.0, score=1.0)
+    clone = pickle.loads(pickle.dumps(w.tracker))
+    assert set(clone.issues) == set(w.tracker.issues)
+
+
+def test_pickle_round_trip_with_a_named_display_term():
+    w = World()
+    w.tracker = IssueTracker(w.clusterer, w.tracker.settings, display_term=str.upper)
+    w.clusterer.on_merge = w.tracker.on_merge
+    c = w.cluster(STORY, 2, t=0.0)
+    a = w.tracker.flag(c, t=1.0, score=1.0)[0]
+    assert set(s.upper() for s in STORY) <= set(a["terms"])
+    clone = pickle.loads(pickle.dumps(w))
+    assert clone.tracker.tick(10_000.0) == w.tracker.tick(10_000.0)

@@ -1,0 +1,362 @@
+"""IssueDetector (detectors/pipeline.py) end to end on small streams generated here.
+
+The streams: everyday chatter (30 topics, each post two words of its topic plus random words, half of the posts
+random words only; a large pool of authors; one post every ~30 s), a story (60 distinct authors, varied sentences
+sharing 2-3 key words about a bridge collapse, arrival rate doubling every 10 minutes), and a copy-paste flood.
+Stories start 3 h into a stream, after the detector's warm-up.
+The detector uses a whitespace tokenizer so these tests do not depend on the text module. Assertions are about
+behaviour (fires once, early, for the story only; silent on chatter and floods; deterministic; event time), not
+about tuned numbers.
+"""
+from __future__ import annotations
+
+import collections
+import copy
+import datetime as dt
+import json
+import math
+import pickle
+import random
+import re
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from groundswell.config.schema import DetectorConfig
+from groundswell.detectors.pipeline import IssueDetector, PostIn
+from groundswell.detectors.times import format_time
+
+T0 = 1_714_521_600.0          # 2024-05-01T00:00:00Z: event time, far from the wall clock
+HOUR = 3600.0
+STORY_KEYS = ("bridge", "collapse", "river")
+STORY_WORDS = ("cars fell injured rescue divers police road closed traffic people watched video shows crane "
+               "trapped workers dozens city officials emergency night heavy rain cracked steel span commuters").split()
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+# ---------------------------------------------------------------- stream generators
+
+
+def pseudo_words(rng: random.Random, n: int, syllables: int = 3) -> list[str]:
+    out: set[str] = set()
+    while len(out) < n:
+        out.add("".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") for _ in range(syllables)))
+    return sorted(out)
+
+
+def background(seed: int, start_h: float, end_h: float, every_s: float = 30.0) -> list[PostIn]:
+    """Steady everyday chatter at a constant rate; the same seed gives the same chatter for any time range."""
+    rng = random.Random(seed)
+    vocab = pseudo_words(rng, 3000)
+    topics = [pseudo_words(random.Random(seed * 100 + k), 6, 4) for k in range(30)]
+    posts, t, i = [], T0, 0
+    while t < T0 + end_h * HOUR:
+        topic = topics[rng.randrange(len(topics))]
+        if rng.random() < 0.5:
+            words = rng.sample(vocab, 7)
+        else:
+            words = rng.sample(topic, 2) + rng.sample(vocab, 5)
+        rng.shuffle(words)
+        author = f"u{rng.randrange(5000)}"
+        if t >= T0 + start_h * HOUR:
+            posts.append(PostIn(f"bg{i}", " ".join(words), t, author=author))
+        i += 1
+        t += every_s * rng.uniform(0.5, 1.5)
+    return posts
+
+
+def story(seed: int, start_h: float, prefix: str = "s", n: int = 60, doubling_s: float = 600.0,
+          span_s: float = 3600.0) -> list[PostIn]:
+    """n distinct authors, arrival rate doubling every ``doubling_s``, all n within ``span_s``."""
+    rng = random.Random(seed)
+    r0 = n * math.log(2) / doubling_s / (2 ** (span_s / doubling_s) - 1)   # initial rate (posts/s)
+    posts = []
+    for i in range(n):
+        t = T0 + start_h * HOUR + doubling_s * math.log2(1 + (i + 0.5) * math.log(2) / (doubling_s * r0))
+        words = list(rng.sample(STORY_KEYS, rng.choice([2, 3]))) + rng.sample(STORY_WORDS, 4)
+        rng.shuffle(words)
+        posts.append(PostIn(f"{prefix}{i}", " ".join(words), t, author=f"{prefix}-author{i}"))
+    return posts
+
+
+def flood(start_h: float, n: int = 150, authors: int | None = 3, span_s: float = HOUR) -> list[PostIn]:
+    rng = random.Random(42)
+    base = "free giveaway click link win prize phone today".split()
+    return [PostIn(f"fl{i}", " ".join(base + [f"x{rng.randrange(1000)}"]), T0 + start_h * HOUR + i * span_s / n,
+                   author=None if authors is None else f"spammer{i % authors}")
+            for i in range(n)]
+
+
+def by_time(*streams: list[PostIn]) -> list[PostIn]:
+    return sorted((p for s in streams for p in s), key=lambda p: (p.t, p.id))
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass
+class Run:
+    posts: list[PostIn]
+    alerts: list[dict] = field(default_factory=list)
+    assigned: dict[str, str | None] = field(default_factory=dict)
+    story_seen_at: dict[str, int] = field(default_factory=dict)   # alert_id -> story posts processed so far
+    detector: IssueDetector | None = None
+
+    def firing(self) -> list[dict]:
+        return [a for a in self.alerts if a["status"] == "firing"]
+
+
+def run(posts: list[PostIn], config: DetectorConfig | None = None, detector: IssueDetector | None = None,
+        story_prefix: str = "s") -> Run:
+    det = detector or IssueDetector(config or DetectorConfig(), tokenize=str.split)
+    r = Run(posts, detector=det)
+    seen = 0
+    for p in posts:
+        issue_id, out = det.learn_one(p)
+        r.assigned[p.id] = issue_id
+        if p.id.startswith(story_prefix):
+            seen += 1
+        for a in out:
+            r.story_seen_at[a["alert_id"]] = seen
+        r.alerts += out
+    return r
+
+
+def parse(ts: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def rank(config: DetectorConfig, severity: str) -> int:
+    return [s.name for s in config.issues.severities].index(severity)
+
+
+# ---------------------------------------------------------------- fixtures (each stream is run once)
+
+
+@pytest.fixture(scope="module")
+def story_posts() -> list[PostIn]:
+    return by_time(background(1, 0, 4.5), story(1, 3))
+
+
+@pytest.fixture(scope="module")
+def story_run(story_posts) -> Run:
+    return run(story_posts)
+
+
+@pytest.fixture(scope="module")
+def resolve_config() -> DetectorConfig:
+    return DetectorConfig.model_validate({"issues": {"resolve_after_s": 3600}})
+
+
+@pytest.fixture(scope="module")
+def flare_run(resolve_config) -> Run:
+    """The story at 3 h, quiet, then the same story flaring up again at 5.5 h (60 new authors)."""
+    return run(by_time(background(1, 0, 7), story(1, 3), story(7, 5.5, prefix="again")), resolve_config)
+
+
+def story_issue(r: Run, prefix: str = "s") -> str:
+    ids = collections.Counter(r.assigned[p.id] for p in r.posts if p.id.startswith(prefix))
+    return ids.most_common(1)[0][0]
+
+
+def check_story_outcome(r: Run, config: DetectorConfig) -> list[dict]:
+    story_ids = [p.id for p in r.posts if p.id.startswith("s")]
+    firing = r.firing()
+    assert firing, "the story never fired"
+    issue = firing[0]["issue_id"]
+    assert {a["issue_id"] for a in firing} == {issue}, "something other than the story fired"
+    assert len(set(firing[0]["terms"]) & set(STORY_KEYS)) >= 2, firing[0]["terms"]
+    # exactly one alert for the story: after the first firing record, only escalations (strictly rising severity)
+    ranks = [rank(config, a["severity"]) for a in firing]
+    assert ranks == sorted(set(ranks)), [a["severity"] for a in firing]
+    assert r.story_seen_at[firing[0]["alert_id"]] <= 20, "fired late"
+    on_issue = sum(1 for pid in story_ids if r.assigned[pid] == issue)
+    assert on_issue >= 0.8 * len(story_ids)
+    return firing
+
+
+# ---------------------------------------------------------------- (1) a growing story
+
+
+def test_growing_story_fires_once_and_early(story_run):
+    firing = check_story_outcome(story_run, DetectorConfig())
+    issue = firing[0]["issue_id"]
+    det = story_run.detector
+    # every story post after the alert is reported under the issue's id, and the detector agrees afterwards
+    late = [p.id for p in story_run.posts if p.id.startswith("s")][story_run.story_seen_at[firing[0]["alert_id"]]:]
+    assert sum(story_run.assigned[pid] == issue for pid in late) >= 0.8 * len(late)
+    assert sum(det.cluster_of(pid) == issue for pid in late) >= 0.8 * len(late)
+
+
+# ---------------------------------------------------------------- (2) chatter alone
+
+
+def test_steady_chatter_is_quiet_for_a_day():
+    r = run(by_time(background(1, 0, 24)))
+    assert len(r.posts) > 2500
+    assert len({a["issue_id"] for a in r.firing()}) <= 1, [(a["issue_id"], a["posts"], a["at"]) for a in r.alerts]
+
+
+# ---------------------------------------------------------------- (3) a copy-paste flood
+
+
+def test_copy_paste_flood_by_three_authors_does_not_alert():
+    posts = by_time(background(1, 0, 4.5), flood(3))
+    r = run(posts)
+    assert r.alerts == []
+    det = r.detector
+    home = collections.Counter(det.cluster_of(p.id) for p in posts if p.id.startswith("fl")).most_common(1)[0][0]
+    assert det.clusterer.get(home).data["growth"].voices == 3     # 150 posts, 3 voices
+
+
+def test_anonymous_copy_paste_flood_does_not_alert():
+    """Without authors, a group of near-copies counts as one voice."""
+    r = run(by_time(background(1, 0, 4.5), flood(3, authors=None)))
+    assert r.alerts == []
+
+
+# ---------------------------------------------------------------- (4) determinism and copies
+
+
+def test_same_stream_same_output(story_posts, story_run):
+    again = run(story_posts)
+    assert again.alerts == story_run.alerts
+    assert again.assigned == story_run.assigned
+    assert story_run.alerts, "nothing to compare"
+
+
+def _split_and_continue(posts, how):
+    cut = next(i for i, p in enumerate(posts) if p.t >= T0 + 3.3 * HOUR)   # mid-story, before it fires
+    det = IssueDetector(DetectorConfig(), tokenize=str.split)
+    run(posts[:cut], detector=det)
+    clone = how(det)
+    return run(posts[cut:], detector=det), run(posts[cut:], detector=clone)
+
+
+def test_deepcopy_mid_stream_continues_identically(story_posts):
+    original, clone = _split_and_continue(story_posts, copy.deepcopy)
+    assert original.alerts and clone.alerts == original.alerts
+    assert clone.assigned == original.assigned
+
+
+@pytest.mark.xfail(strict=True, raises=(AttributeError, pickle.PicklingError), reason=(
+    "IssueDetector cannot be pickled: IssueTracker's default display_term is a lambda defined in "
+    "IssueTracker.__init__ (\"Can't pickle local object 'IssueTracker.__init__.<locals>.<lambda>'\")"))
+def test_pickle_mid_stream_continues_identically(story_posts):
+    original, clone = _split_and_continue(story_posts, lambda d: pickle.loads(pickle.dumps(d)))
+    assert original.alerts and clone.alerts == original.alerts
+    assert clone.assigned == original.assigned
+
+
+# ---------------------------------------------------------------- (5) the alert record
+
+
+FIELDS = {
+    "alert_id": str, "issue_id": str, "status": str, "severity": str, "at": str, "first_post_at": str,
+    "posts": int, "authors": int, "terms": list, "title": str, "sample_post_ids": list, "sample_posts": list,
+    "growth": dict, "score": float, "labels": dict,
+}
+
+
+def test_alert_records_have_the_documented_fields(story_run, flare_run, resolve_config):
+    for r, config in ((story_run, DetectorConfig()), (flare_run, resolve_config)):
+        posts = {p.id: p for p in r.posts}
+        post_times = {format_time(p.t) for p in r.posts}
+        assert r.alerts
+        seqs: dict[str, int] = collections.defaultdict(int)
+        for a in r.alerts:
+            assert set(FIELDS) <= set(a), set(FIELDS) - set(a)
+            for name, typ in FIELDS.items():
+                assert isinstance(a[name], typ) and not isinstance(a[name], bool), (name, a[name])
+            json.dumps(a)
+            assert a["status"] in ("firing", "resolved")
+            assert a["severity"] in [s.name for s in config.issues.severities]
+            # event time: the timestamp of a post of the stream, never the wall clock
+            assert RFC3339.match(a["at"]) and a["at"] in post_times
+            assert RFC3339.match(a["first_post_at"]) and parse(a["first_post_at"]) <= parse(a["at"])
+            seqs[a["issue_id"]] += 1
+            assert a["alert_id"] == f"{a['issue_id']}:{seqs[a['issue_id']]}"
+            assert a["posts"] >= a["authors"] >= 1
+            assert a["terms"] and all(isinstance(t, str) for t in a["terms"])
+            assert len(a["terms"]) <= config.issues.top_terms
+            assert a["title"].strip()
+            assert len(a["sample_posts"]) <= config.issues.sample_posts
+            assert a["sample_post_ids"] == [s["id"] for s in a["sample_posts"]]
+            for s in a["sample_posts"]:
+                assert set(s) == {"id", "text"} and posts[s["id"]].text.startswith(s["text"])
+            assert a["growth"]["interval_s"] == config.burst.interval_s
+            assert len(a["growth"]["counts"]) == config.issues.growth_intervals
+            assert all(isinstance(c, int) and c >= 0 for c in a["growth"]["counts"])
+            assert a["score"] >= 0.0
+        ids = [a["alert_id"] for a in r.alerts]
+        assert len(ids) == len(set(ids))
+
+
+def test_configured_severities_name_the_levels(story_posts):
+    config = DetectorConfig.model_validate(
+        {"issues": {"severities": [{"name": "calm", "min_voices": 0}, {"name": "loud", "min_voices": 20}]}})
+    r = run(story_posts, config)
+    firing = check_story_outcome(r, config)
+    assert [a["severity"] for a in firing] == ["calm", "loud"]
+    assert firing[1]["authors"] >= 20 > firing[0]["authors"]
+
+
+# ---------------------------------------------------------------- (6) resolve and flare up
+
+
+def _resolution(flare_run, resolve_config):
+    issue = story_issue(flare_run)
+    resolved = [a for a in flare_run.alerts if a["issue_id"] == issue and a["status"] == "resolved"]
+    return issue, resolved
+
+
+def test_quiet_story_resolves_after_resolve_after_s(flare_run, resolve_config):
+    issue, resolved = _resolution(flare_run, resolve_config)
+    assert any(a["issue_id"] == issue and a["status"] == "firing" for a in flare_run.alerts)
+    assert resolved, "the quiet story never resolved"
+    last_story = max(p.t for p in flare_run.posts if p.id.startswith("s"))
+    at = parse(resolved[0]["at"]).timestamp()
+    wait = resolve_config.issues.resolve_after_s
+    assert last_story + wait < at <= last_story + wait + 2 * resolve_config.burst.interval_s
+    flare_start = min(p.t for p in flare_run.posts if p.id.startswith("again"))
+    assert at < flare_start
+
+
+def test_flare_up_refires_under_the_same_issue_id(flare_run, resolve_config):
+    issue, resolved = _resolution(flare_run, resolve_config)
+    assert resolved
+    flare = [p.id for p in flare_run.posts if p.id.startswith("again")]
+    assert sum(flare_run.assigned[pid] == issue for pid in flare) >= 0.8 * len(flare)
+    after = flare_run.alerts[flare_run.alerts.index(resolved[0]) + 1:]
+    refired = [a for a in after if a["status"] == "firing"]
+    assert refired, "no alert for the flare-up"
+    assert {a["issue_id"] for a in refired} == {issue}
+
+
+# ---------------------------------------------------------------- (7) late posts
+
+
+def test_late_posts_do_not_change_the_outcome(story_posts, story_run):
+    rng = random.Random(5)
+    story_ids = [p.id for p in story_posts if p.id.startswith("s")]
+    late = set(story_ids[2:30:7])                                               # a few story posts
+    late |= set(rng.sample([p.id for p in story_posts if p.id.startswith("bg")
+                            and T0 + 2.5 * HOUR < p.t < T0 + 4 * HOUR], 5))  # and a few chatter posts
+    arrival = sorted(story_posts, key=lambda p: (p.t + (600.0 if p.id in late else 0.0), p.id))
+    assert arrival != story_posts
+    r = run(arrival)
+    firing = check_story_outcome(r, DetectorConfig())
+    assert [a["severity"] for a in firing] == [a["severity"] for a in story_run.firing()]
+
+
+# ---------------------------------------------------------------- reposts and empty posts
+
+
+def test_reposts_join_the_original_issue(story_posts, story_run):
+    issue = story_run.firing()[0]["issue_id"]
+    det = copy.deepcopy(story_run.detector)
+    original = next(p for p in reversed(story_posts) if p.id.startswith("s") and story_run.assigned[p.id] == issue)
+    t = story_posts[-1].t + 1
+    assert det.learn_one(PostIn("rt1", "", t, author="someone-new", repost_of=original.id))[0] == issue
+    assert det.learn_one(PostIn("rt2", "", t, author="someone-else", repost_of="never-seen")) == (None, [])
+    assert det.learn_one(replace(original, id="copy1", author="copier"))[0] == issue   # a near-copy joins too
