@@ -51,16 +51,13 @@ class VocabularyConfig(_Section):
 
 
 class ClusteringConfig(_Section):
-    assign_threshold: Share = 0.15
+    assign_threshold: Share = 0.4
     merge_threshold: Share = 0.4
     max_terms_per_cluster: int = Field(48, ge=4)
     max_clusters: int = Field(50_000, ge=10)
     max_clusters_per_term: int = Field(64, ge=2)
     idle_ttl_s: Seconds = 24 * 3600
-    novelty_weight: float = Field(0.0, ge=0, description="how strongly a never-seen word argues for a new cluster")
-    anchor_min_posts: int = Field(10, ge=2, description="posts a cluster needs before its words can anchor others")
-    anchor_min_share: Share = 0.4
-    anchor_exclusivity: Share = 0.7
+    min_share: Share = Field(0.05, description="words used by fewer of a cluster's posts don't count toward overlap")
 
 
 class BurstConfig(_Section):
@@ -148,6 +145,8 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(data, dict):
@@ -156,7 +155,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         node = data
         *parents, leaf = dotted.split(".")
         for p in parents:
-            node = node.setdefault(p, {})
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
         node[leaf] = value
     try:
         return DetectorConfig.model_validate(data)

@@ -24,24 +24,26 @@ import math
 
 
 def poisson_sf(n: int, mu: float) -> float:
-    """P(X >= n) for X ~ Poisson(mu)."""
+    """P(X >= n) for X ~ Poisson(mu), summed in log space from the nearer tail (no underflow for large mu)."""
     if n <= 0:
         return 1.0
     if mu <= 0:
         return 0.0
+    log_mu = math.log(mu)
     if n <= mu:
-        # upper tail is not small: sum the lower part instead
-        term = math.exp(-mu)
-        acc = term
-        for k in range(1, n):
-            term *= mu / k
+        # 1 - P(X <= n-1): walk down from k = n-1, where the terms are largest
+        k = n - 1
+        term = math.exp(-mu + k * log_mu - math.lgamma(k + 1))
+        acc = 0.0
+        while k >= 0 and term > acc * 1e-17:
             acc += term
+            term *= k / mu
+            k -= 1
         return max(0.0, 1.0 - acc)
-    log_term = -mu + n * math.log(mu) - math.lgamma(n + 1)
-    term = math.exp(log_term)
-    acc = 0.0
     k = n
-    while term > acc * 1e-12 and k < n + 1000:
+    term = math.exp(-mu + k * log_mu - math.lgamma(k + 1))
+    acc = 0.0
+    while term > acc * 1e-17 and term > 0.0:
         acc += term
         k += 1
         term *= mu / k
@@ -51,11 +53,11 @@ def poisson_sf(n: int, mu: float) -> float:
 class BurstTest:
     def __init__(self, false_alarms_per_day: float = 1.0, background_share: float = 0.01, window_s: float = 3600,
                  min_voices: int = 5, min_expected: float = 0.05):
-        if false_alarms_per_day <= 0:
+        if not false_alarms_per_day > 0:
             raise ValueError("false_alarms_per_day must be > 0")
         if not 0 < background_share < 1:
             raise ValueError("background_share must be in (0, 1)")
-        if window_s <= 0 or min_voices < 1 or min_expected <= 0:
+        if not (window_s > 0 and min_expected > 0) or min_voices < 1:
             raise ValueError("window_s, min_voices and min_expected must be positive")
         self.false_alarms_per_day = false_alarms_per_day
         self.background_share = background_share

@@ -20,10 +20,14 @@ Memory is bounded by ``max_clusters`` (least recently active clusters are forgot
 """
 from __future__ import annotations
 
+import heapq
 import math
 from typing import Callable, Iterable
 
 from .vocabulary import Vocabulary
+
+
+K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
 
 
 class Cluster:
@@ -47,24 +51,32 @@ class Cluster:
     def share(self, term: str) -> float:
         return self.weights.get(term, 0.0) / self.mass if self.mass else 0.0
 
-    def top_terms(self, k: int) -> list[tuple[str, float]]:
-        """The ``k`` strongest terms with their share of the cluster's posts, strongest first (ties by term)."""
+    def top_terms(self, k: int, tiebreak=None) -> list[tuple[str, float]]:
+        """The ``k`` strongest terms with their share of the cluster's posts, strongest first.
+
+        Ties (common in small clusters, where every word has the same share) go to the larger ``tiebreak(term)``
+        (e.g. the word's stream-wide frequency: widely used words are the ones that connect a story's posts),
+        then to the term itself."""
         m = self.mass or 1.0
-        return sorted(((t, w / m) for t, w in self.weights.items()), key=lambda x: (-x[1], x[0]))[:k]
+        if tiebreak is None:
+            key = lambda x: (x[1], x[0])  # noqa: E731
+        else:
+            key = lambda x: (round(x[1], 6), tiebreak(x[0]), x[0])  # noqa: E731
+        return heapq.nlargest(k, ((t, w / m) for t, w in self.weights.items()), key=key)
 
 
 class OnlineClusterer:
     def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.15, merge_threshold: float = 0.4,
                  max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
-                 max_clusters_per_term: int = 64, idle_ttl_s: float = 24 * 3600,
-                 novelty_weight: float = 0.0, anchor_min_posts: int = 10, anchor_min_share: float = 0.4,
-                 anchor_exclusivity: float = 0.7,
+                 max_clusters_per_term: int = 64, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
                  id_prefix: str = "c"):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")
-        if idle_ttl_s <= 0:
+        if not idle_ttl_s > 0:
             raise ValueError("idle_ttl_s must be positive")
+        if not 0.0 <= min_share < 1.0:
+            raise ValueError(f"min_share must be in [0, 1), got {min_share!r}")
         if max_terms_per_cluster < 4 or max_clusters < 10 or max_clusters_per_term < 2:
             raise ValueError("max_terms_per_cluster >= 4, max_clusters >= 10, max_clusters_per_term >= 2")
         self.vocabulary = vocabulary
@@ -74,10 +86,7 @@ class OnlineClusterer:
         self.max_clusters = max_clusters
         self.max_clusters_per_term = max_clusters_per_term
         self.idle_ttl_s = idle_ttl_s
-        self.novelty_weight = novelty_weight
-        self.anchor_min_posts = anchor_min_posts
-        self.anchor_min_share = anchor_min_share
-        self.anchor_exclusivity = anchor_exclusivity
+        self.min_share = min_share
         self.id_prefix = id_prefix
         self._clusters: dict[str, Cluster] = {}          # insertion order = least recently active first
         self._index: dict[str, dict[str, None]] = {}     # term -> cluster ids holding it (ordered for determinism)
@@ -107,82 +116,49 @@ class OnlineClusterer:
             alias[cid], cid = root, alias[cid]
         return root
 
-    def _votes(self, terms: Iterable[str]) -> tuple[dict[str, float], float]:
-        """Weighted votes per cluster and the total weight.
+    def _characteristic(self, c: Cluster) -> tuple[list[tuple[str, float]], float]:
+        """The cluster's ``K_CHAR`` strongest terms with their shares, and the sum of those shares; cached until the
+        cluster changes (merge checks and overlaps ask for the same clusters many times)."""
+        cached = c.data.get("_char")
+        if cached is not None and cached[0] == c.posts:
+            return cached[1], cached[2]
+        top = c.top_terms(K_CHAR, self.vocabulary.scaled_df)
+        mass = sum(share for _, share in top)
+        c.data["_char"] = (c.posts, top, mass)
+        return top, mass
 
-        Term ``t`` is an anchor of cluster ``c`` to the degree a = p_c(t) * P(c|t): the share of c's posts that use it
-        times the share of its recent uses that fell in ``c`` (smoothed, so a term seen once or twice speaks softly).
-        A place name or incident word of a story scores high in its cluster; a generic word ("pray", "today") has a
-        low share in any one cluster and scores low even where it is common. Each term votes with weight
-        max_c a; a word never seen before adds ``novelty_weight`` to the total only, arguing for a new cluster.
-        """
-        acc: dict[str, float] = {}
-        clusters, index = self._clusters, self._index
-        vocab = self.vocabulary
-        idf = vocab.idf
-        df = vocab.scaled_df
-        den = 0.0
-        for term in dict.fromkeys(terms):
-            if df(term) <= 0.0:
-                den += self.novelty_weight * idf(term)
-                continue
-            x = idf(term)
-            den += x
-            ids = index.get(term)
-            if not ids:
-                continue
-            for cid in ids:
-                c = clusters[cid]
-                acc[cid] = acc.get(cid, 0.0) + x * c.weights[term] / c.mass
-        return acc, den
-
-    def _anchor(self, terms: Iterable[str]) -> str | None:
-        """The established cluster for which one of the post's terms is an anchor: a term used by at least
-        ``anchor_min_share`` of that cluster's posts, and held mostly (``anchor_exclusivity``) by it among the
-        established clusters using it that much. Lets short posts that name the story ("hurricane", a place)
-        join it even when their other words are idiosyncratic."""
-        clusters, index = self._clusters, self._index
-        best, best_share = None, 0.0
-        for term in dict.fromkeys(terms):
-            ids = index.get(term)
-            if not ids:
-                continue
-            top, top_w, total = None, 0.0, 0.0
-            for cid in ids:
-                c = clusters[cid]
-                if c.posts < self.anchor_min_posts:
-                    continue
-                w = c.weights[term]
-                if w < self.anchor_min_share * c.mass:
-                    continue
-                total += w
-                if w > top_w:
-                    top, top_w = c, w
-            if top is not None and top_w >= self.anchor_exclusivity * total:
-                share = top_w / top.mass
-                if share > best_share:
-                    best, best_share = top.id, share
-        return best
+    def _char_mass(self, c: Cluster) -> float:
+        return self._characteristic(c)[1]
 
     def predict_one(self, terms: Iterable[str]) -> tuple[str | None, float]:
-        """(best cluster id, share of the post's IDF mass it explains) for a post's terms.
+        """(best cluster id, overlap in [0, 1]) for a post's terms; (None, 0.0) when no cluster shares a term.
 
-        Falls back to an anchor match (reported with similarity ``assign_threshold``) when no cluster explains
-        enough; (None, 0.0) when nothing matches.
+        The overlap is ``similarity`` between the post (as a one-post cluster: every word at share 1) and a
+        cluster: the summed shares of the cluster's words that the post uses, over the smaller of the post's word
+        count and the cluster's characteristic mass (the shares of its strongest words). A post that names a
+        story's anchor words ("hurricane", "sandy") overlaps that story's cluster strongly however idiosyncratic
+        its other words; a post sharing one everyday word with a chatter cluster overlaps it weakly.
         """
-        terms = list(terms)
-        acc, den = self._votes(terms)
-        if acc:
-            best = max(acc, key=acc.__getitem__)   # first maximum in index order: deterministic
-            sim = acc[best] / den
-            if sim >= self.assign_threshold:
-                return best, sim
-        else:
-            best, sim = None, 0.0
-        anchored = self._anchor(terms)
-        if anchored is not None:
-            return anchored, self.assign_threshold
-        return best, sim
+        acc: dict[str, float] = {}
+        clusters, index, floor = self._clusters, self._index, self.min_share
+        n = 0
+        for term in dict.fromkeys(terms):
+            n += 1
+            ids = index.get(term)
+            if not ids:
+                continue
+            for cid in ids:
+                c = clusters[cid]
+                p = c.weights[term] / c.mass
+                if p >= floor:
+                    acc[cid] = acc.get(cid, 0.0) + (p if p < 1.0 else 1.0)
+        best, best_sim = None, 0.0
+        for cid, inter in acc.items():   # index order: deterministic
+            norm = min(n, self._char_mass(clusters[cid]))
+            sim = inter / norm if norm > 0 else 0.0
+            if sim > best_sim:
+                best, best_sim = cid, sim
+        return best, min(best_sim, 1.0)
 
     # ----- learning
     def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None) -> Cluster:
@@ -277,9 +253,9 @@ class OnlineClusterer:
     def expire(self, t: float) -> list[Cluster]:
         """Forget unpinned clusters idle for longer than ``idle_ttl_s``; returns them."""
         gone = []
-        for c in list(self._clusters.values()):
+        for c in list(self._clusters.values()):   # a full scan: merges move activity times out of order
             if t - c.last_t <= self.idle_ttl_s:
-                break   # ordered by activity: the rest are more recent
+                continue
             if not c.pinned:
                 self._remove(c)
                 gone.append(c)
@@ -290,35 +266,60 @@ class OnlineClusterer:
         return gone
 
     # ----- merging
-    def similarity(self, a: Cluster, b: Cluster, k: int = 12) -> float:
-        """Overlap of two clusters' characteristic terms: sum over terms of min(share in a, share in b), divided by
-        the smaller of the two clusters' total share mass, over each cluster's ``k`` strongest terms. Two fragments
-        of one story share its anchor words at high shares ("hurricane", "sandy"); two stories that share one
-        word ("explosion" in Boston and in West, Texas) overlap on that word only."""
-        ta, tb = dict(a.top_terms(k)), dict(b.top_terms(k))
-        inter = sum(min(pa, tb[t]) for t, pa in ta.items() if t in tb)
-        norm = min(sum(ta.values()), sum(tb.values()))
+    def similarity(self, a: Cluster, b: Cluster) -> float:
+        """Overlap of two clusters' characteristic terms: sum over a's ``K_CHAR`` strongest terms of
+        min(share in a, share in b), over the smaller of the two clusters' characteristic masses. Two fragments of
+        one story share its anchor words at high shares ("hurricane", "sandy"); two stories that share one word
+        ("explosion" in Boston and in West, Texas) overlap on that word only."""
+        bw, mb = b.weights, b.mass
+        inter = 0.0
+        top_a, mass_a = self._characteristic(a)
+        for term, pa in top_a:
+            wb = bw.get(term)
+            if wb:
+                pb = wb / mb
+                inter += pa if pa < pb else pb
+        norm = min(mass_a, self._char_mass(b))
         return inter / norm if norm else 0.0
 
-    def neighbours(self, c: Cluster, k_terms: int = 12, k_best: int = 5) -> list[tuple[Cluster, float]]:
-        """The clusters most similar to ``c`` (at most ``k_best``), with their similarity, best first.
+    def neighbours(self, c: Cluster, k_terms: int = K_CHAR, k_best: int = 5) -> list[tuple[Cluster, float]]:
+        """The clusters most similar to ``c`` (at most ``k_best``), with ``similarity(c, other)``, best first.
 
-        Candidates share one of ``c``'s ``k_terms`` strongest terms and are ranked by the part of the dot product
-        those terms carry; only the best few get the full cosine, which keeps merge checks cheap.
+        Candidates are the clusters holding one of ``c``'s ``k_terms`` strongest terms, ranked by the overlap
+        those terms carry; only the best few get the full similarity, which keeps merge checks cheap.
         """
-        idf = self.vocabulary.idf
         clusters, index = self._clusters, self._index
         partial: dict[str, float] = {}
-        for term, share in c.top_terms(k_terms):
-            x = idf(term) ** 2 * share
+        for term, share in self._characteristic(c)[0][:k_terms]:
             for cid in index.get(term, ()):
                 if cid != c.id:
                     o = clusters[cid]
-                    partial[cid] = partial.get(cid, 0.0) + x * o.weights[term] / o.mass
+                    other = o.weights[term] / o.mass
+                    partial[cid] = partial.get(cid, 0.0) + (share if share < other else other)
         best = sorted(partial, key=lambda cid: (-partial[cid], cid))[:k_best]
         out = [(clusters[cid], self.similarity(c, clusters[cid])) for cid in best]
         out.sort(key=lambda x: -x[1])
         return out
+
+    def sweep(self, since: float, min_posts: int = 3, limit: int = 500) -> int:
+        """Merge check for the clusters active since ``since`` (at most ``limit``, most recent first): fragments of
+        one story that grew side by side between their own size-triggered checks. Returns the merges done."""
+        recent = []
+        for c in reversed(self._clusters.values()):
+            if c.last_t < since or len(recent) >= limit:
+                break
+            swept = c.data.get("_swept", 0)
+            if c.posts >= min_posts and c.posts >= swept + max(1, swept // 4):   # grew since its last look
+                c.data["_swept"] = c.posts
+                recent.append(c.id)
+        merges = 0
+        for cid in recent:
+            c = self._clusters.get(cid)
+            if c is not None:
+                before = len(self._clusters)
+                self.merge_neighbours(c)
+                merges += before - len(self._clusters)
+        return merges
 
     def merge_neighbours(self, c: Cluster, threshold: float | None = None) -> Cluster:
         """Merge ``c`` with every neighbour at least ``threshold`` similar; returns the surviving cluster."""

@@ -18,7 +18,9 @@ class Growth:
     __slots__ = ("interval_s", "keep", "exact_voices", "_voices", "_hll", "_n_voices", "posts",
                  "_new_voices", "_posts_at")
 
-    def __init__(self, interval_s: int = 300, keep: int = 288, exact_voices: int = 512):
+    def __init__(self, interval_s: int = 300, keep: int = 288, exact_voices: int = 4096):
+        if not interval_s > 0 or keep < 1 or exact_voices < 0:
+            raise ValueError("interval_s must be > 0, keep >= 1, exact_voices >= 0")
         self.interval_s = interval_s
         self.keep = keep
         self.exact_voices = exact_voices
@@ -50,9 +52,18 @@ class Growth:
                         self._hll.update(v.encode())
                     self._voices = None
         else:
-            before = self._hll.count()
+            # past the exact cap: credit new voices as the sketch's estimate rises past the count credited so far
+            reg = self._hll.reg
+            before = int(reg.sum())
             self._hll.update(voice.encode())
-            new = self._hll.count() > before + 0.5
+            credit = int(self._hll.count()) - self._n_voices if int(reg.sum()) != before else 0
+            if credit > 0:   # the sketch's estimate rose: credit what it rose by (one change may carry several)
+                self._n_voices += credit
+                self._new_voices[b] = self._new_voices.get(b, 0) + credit
+            new = credit > 0
+            if len(self._posts_at) > self.keep + 32:
+                self._trim(b)
+            return new
         if new:
             self._n_voices += 1
             self._new_voices[b] = self._new_voices.get(b, 0) + 1
@@ -111,6 +122,8 @@ class BucketCounts:
     __slots__ = ("interval_s", "keep", "_counts")
 
     def __init__(self, interval_s: int, keep: int):
+        if not interval_s > 0 or keep < 1:
+            raise ValueError("interval_s must be > 0 and keep >= 1")
         self.interval_s = interval_s
         self.keep = keep
         self._counts: dict[int, float] = {}

@@ -45,8 +45,9 @@ class IssueTracker:
                  display_term=None):
         self.clusterer = clusterer
         self.settings = settings
-        self.display_term = display_term or (lambda term: term)
+        self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
+        self.pending: list[dict] = []         # records raised outside a call that returns them (merges)
 
     def __len__(self) -> int:
         return sum(1 for i in self._issues.values() if i.status == "firing")
@@ -59,8 +60,23 @@ class IssueTracker:
         return self._issues
 
     # ----- transitions
+    def _drain(self) -> list[dict]:
+        out, self.pending = self.pending, []
+        return out
+
     def flag(self, cluster: Cluster, t: float, score: float) -> list[dict]:
-        """A cluster passed the burst test: fold it into a remembered issue, or open a new one."""
+        """A cluster passed the burst test: re-open its resolved issue, fold it into a remembered issue, or open
+        a new one."""
+        return self._flag(cluster, t, score) + self._drain()
+
+    def _flag(self, cluster: Cluster, t: float, score: float) -> list[dict]:
+        own = self._issues.get(cluster.id)
+        if own is not None:
+            if own.status != "resolved":
+                return []
+            own.status, own.resolved_t, own.last_voice_t, own.score = "firing", None, t, score
+            own.severity = max(own.severity, self._severity_for(cluster))
+            return [self._emit(own, cluster, t)]
         for other, sim in self.clusterer.neighbours(cluster):
             if sim < self.settings.reopen_threshold:
                 break
@@ -82,14 +98,15 @@ class IssueTracker:
     def on_voice(self, cluster: Cluster, t: float) -> list[dict]:
         """A new voice joined an issue's cluster: escalate when it crosses the next severity."""
         issue = self._issues.get(cluster.id)
+        out = self._drain()
         if issue is None:
-            return []
+            return out
         issue.last_voice_t = max(issue.last_voice_t, t)
         level = self._severity_for(cluster)
         if issue.status == "firing" and level > issue.severity:
             issue.severity = level
-            return [self._emit(issue, cluster, t)]
-        return []
+            out.append(self._emit(issue, cluster, t))
+        return out
 
     def on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
         """Keep the issue record with the surviving cluster when two clusters merge."""
@@ -97,11 +114,18 @@ class IssueTracker:
         if gone is not None and survivor.id not in self._issues:
             self._issues[survivor.id] = gone   # the issue keeps its id: receivers know it by that
         elif gone is not None:
+            # two issues turned out to be one story: the absorbed one resolves (receivers must not keep it open),
+            # the survivor carries on with both clusters' posts and voices
+            if gone.status == "firing":
+                gone.status = "resolved"
+                record = self._emit(gone, survivor, survivor.last_t)
+                record["merged_into"] = self._issues[survivor.id].id
+                self.pending.append(record)
             gone.status = "merged"
 
     def tick(self, t: float) -> list[dict]:
         """Resolve issues that went quiet; forget resolved issues past their memory."""
-        out = []
+        out = self._drain()
         s = self.settings
         for cid, issue in list(self._issues.items()):
             cluster = self.clusterer.get(cid)
@@ -163,6 +187,10 @@ class IssueTracker:
             "score": round(issue.score, 2),
             "labels": dict(cluster.data.get("labels", {})),
         }
+
+
+def _same(term: str) -> str:
+    return term
 
 
 def _title(samples: list[tuple[str, str]], terms: list[str]) -> str:

@@ -29,7 +29,7 @@ class NearDuplicates:
                  bands: int = 6, rows: int = 3, min_tokens: int = 3, seed: int = 1):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
-        if horizon_s <= 0 or max_items < 1 or bands < 1 or rows < 1 or min_tokens < 1:
+        if not horizon_s > 0 or max_items < 1 or bands < 1 or rows < 1 or min_tokens < 1:
             raise ValueError("horizon_s, max_items, bands, rows and min_tokens must be positive")
         self.threshold = threshold
         self.horizon_s = horizon_s

@@ -58,9 +58,7 @@ class IssueDetector:
             merge_threshold=c.clustering.merge_threshold,
             max_terms_per_cluster=c.clustering.max_terms_per_cluster, max_clusters=c.clustering.max_clusters,
             max_clusters_per_term=c.clustering.max_clusters_per_term, idle_ttl_s=c.clustering.idle_ttl_s,
-            novelty_weight=c.clustering.novelty_weight, anchor_min_posts=c.clustering.anchor_min_posts,
-            anchor_min_share=c.clustering.anchor_min_share, anchor_exclusivity=c.clustering.anchor_exclusivity,
-            id_prefix=id_prefix)
+            min_share=c.clustering.min_share, id_prefix=id_prefix)
         self.near_duplicates = NearDuplicates(
             threshold=c.near_duplicates.threshold, horizon_s=c.near_duplicates.horizon_s,
             max_items=c.near_duplicates.max_items, min_tokens=c.near_duplicates.min_tokens)
@@ -134,10 +132,13 @@ class IssueDetector:
             self._stream_total += 1
         if growth.add(voice, t):
             issue = self.issues.issue_of(cluster)
-            if issue is not None:
+            if issue is not None and issue.status == "firing":
                 out += self.issues.on_voice(cluster, t)
-            elif growth.voices >= self.burst.min_voices:
+            elif growth.voices >= self.burst.min_voices:   # a new cluster, or a resolved issue flaring up again
                 out += self._test(cluster, growth, t)
+        if self.issues.pending:
+            out += self.issues.pending
+            self.issues.pending = []
         issue = self.issues.issue_of(cluster)
         return (issue.id if issue is not None else cluster.id), out
 
@@ -180,6 +181,7 @@ class IssueDetector:
     def tick(self, t: float) -> list[dict]:
         """Housekeeping on event time: resolve quiet issues, expire idle clusters."""
         self.vocabulary.refresh()
+        self.clusterer.sweep(since=t - self.interval_s)
         out = self.issues.tick(t)
         self.clusterer.expire(t)
         return out

@@ -17,7 +17,7 @@ import math
 
 class Vocabulary:
     def __init__(self, half_life_s: float = 3 * 86400, max_terms: int = 400_000, prior_docs: float = 50.0):
-        if half_life_s <= 0 or max_terms < 10 or prior_docs < 0:
+        if not (half_life_s > 0 and prior_docs >= 0) or max_terms < 10:
             raise ValueError("half_life_s and prior_docs must be positive, max_terms >= 10")
         self.half_life_s = half_life_s
         self.max_terms = max_terms

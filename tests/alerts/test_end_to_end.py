@@ -2,7 +2,6 @@
 (driven on event time, as the embedded runner does), delivered to a real local webhook receiver."""
 from __future__ import annotations
 
-import inspect
 import json
 import random
 from collections import defaultdict
@@ -41,8 +40,8 @@ def generate_posts(seed: int = 5) -> list[dict]:
     return sorted(posts, key=lambda p: p["t"])
 
 
-def e2e_config():
-    return config_from({
+def e2e_config_dict() -> dict:
+    return {
         "global": {"dashboard_url": "http://127.0.0.1:3000/d/groundswell/issues?var-issue={issue_id}"},
         "route": {"receiver": "hook", "group_by": ["issue_id"], "group_wait": "30s", "group_interval": "5m",
                   "repeat_interval": "4h",
@@ -56,7 +55,11 @@ def e2e_config():
                           {"source_matchers": ['severity="yellow"'], "target_matchers": ['severity="blue"'],
                            "equal": ["issue_id"]}],
         "delivery": {"timeout_s": 2, "backoff_initial_s": 0.02, "backoff_max_s": 0.1},
-    })
+    }
+
+
+def e2e_config():
+    return config_from(e2e_config_dict())
 
 
 def check_delivery(rx: WebhookReceiver, made, events, outbox_dir, *, every_rise: bool = True) -> None:
@@ -119,45 +122,31 @@ def test_detector_stream_to_a_local_webhook_receiver(tmp_path):
 
 
 def test_groundswell_run_with_a_webhook_receiver(tmp_path):
-    """The embedded `groundswell run` (streams.run.run_files) feeding the Notifier through its alert hook."""
-    try:
-        from groundswell.config.schema import load_config
-        from groundswell.streams.pseudonym import Pseudonymizer
-        from groundswell.streams.run import run_files
-    except ImportError as e:                                   # the runner is being built alongside
-        pytest.skip(f"embedded runner not available: {e}")
-    if "on_alert" not in inspect.signature(run_files).parameters:
-        pytest.skip("run_files has no on_alert hook yet")
+    """The `groundswell run --alerting FILE` command, as a user runs it, delivering to a real local receiver."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
     src = tmp_path / "posts.jsonl"
     with src.open("w", encoding="utf-8") as f:
         for p in generate_posts():
             f.write(json.dumps({"id": p["id"], "text": p["text"], "created_at": format_time(p["t"]),
                                 "author": p["author"], "lang": p["lang"], "source": p["source"],
                                 "region": p["region"]}, ensure_ascii=False) + "\n")
+    cfg = tmp_path / "alerting.yaml"
+    cfg.write_text(yaml.safe_dump(e2e_config_dict()), encoding="utf-8")
     rx = WebhookReceiver(SECRET)
-    events, made = [], []
     with BackgroundReceiver(rx) as srv:
-        n = make_notifier(e2e_config(), tmp_path / "outbox", {"E2E_URL": f"http://127.0.0.1:{srv.port}/hook",
-                                                              "E2E_SECRET": SECRET})
-        from groundswell.alerts.durations import parse_time
-
-        def on_alert(e: dict) -> None:
-            now = parse_time(e["at"])
-            events.append(e)
-            n.submit(e, now)
-            made.extend(n.tick(now))
-
-        try:
-            run_files([str(src)], load_config(), alerts_out=str(tmp_path / "alerts.jsonl"), on_alert=on_alert,
-                      tokenize=str.split, pseudonymizer=Pseudonymizer(b"e2e-key"), progress=False)
-        except TypeError as e:
-            n.close()
-            pytest.skip(f"run_files API changed: {e}")
-        if not events:
-            n.close()
-            pytest.skip("the detector config raised no alert on this stream")
-        made.extend(n.flush(parse_time(events[-1]["at"]) + 3600))
-        result = n.deliver_pending(timeout_s=20)
-        n.close()
-    assert result.pending == 0 and result.dead_lettered == 0
-    check_delivery(rx, made, events, tmp_path / "outbox", every_rise=False)   # ticks only at alert times
+        env = {**os.environ, "E2E_URL": f"http://127.0.0.1:{srv.port}/hook", "E2E_SECRET": SECRET}
+        res = subprocess.run([os.path.join(os.path.dirname(sys.executable), "groundswell"), "run", str(src),
+                              "--alerts-out", str(tmp_path / "alerts.jsonl"), "--alerting", str(cfg),
+                              "--outbox", str(tmp_path / "outbox")], env=env, capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr.decode()
+    events = [json.loads(line) for line in (tmp_path / "alerts.jsonl").open(encoding="utf-8")]
+    assert {e["status"] for e in events} >= {"firing"}
+    assert rx.rejected == []                                   # every request carried a valid signature
+    got = [b["notification_id"] for b in rx.accepted]
+    assert got and len(got) == len(set(got))                   # delivered, each once
+    notified = {b["alerts"][0]["labels"]["issue_id"] for b in rx.accepted}
+    assert notified == {e["issue_id"] for e in events}          # every issue that fired reached the receiver

@@ -162,10 +162,6 @@ def test_merging_two_issues_keeps_one_id():
     assert set(w.tracker.issues) == {a.id} and len(w.tracker) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "when two firing issues' clusters merge, IssueTracker.on_merge marks the absorbed issue 'merged' and drops it "
-    "without emitting any record, so an issue that fired never gets a 'resolved' (alerts' default "
-    "resolve_timeout is null: receivers keep it firing forever)"))
 def test_every_issue_that_fired_is_eventually_resolved_even_after_a_merge():
     w = World(resolve_after_s=10.0)
     a = w.cluster(STORY, 4, t=0.0)
@@ -211,9 +207,6 @@ def test_deepcopy_mid_lifecycle_continues_identically():
     assert outs[0] == outs[1] and len(outs[0]) == 3   # mid, high, resolved
 
 
-@pytest.mark.xfail(strict=True, raises=(AttributeError, pickle.PicklingError), reason=(
-    "IssueTracker's default display_term is a lambda made in __init__, so a tracker (and the IssueDetector "
-    "holding it) cannot be pickled"))
 def test_pickle_round_trip():
     w = World()
     w.tracker.flag(w.cluster(STORY, 2, t=0.0), t=1.0, score=1.0)

@@ -67,9 +67,7 @@ def distinct_posts(n: int, start_t: float = 0.0, step: float = 1.0):
     ({"bands": 0}, "bands"),
     ({"rows": 0}, "rows"),
     ({"min_tokens": 0}, "min_tokens"),
-    pytest.param({"horizon_s": float("nan")}, "horizon_s", marks=pytest.mark.xfail(
-        strict=True, reason="NearDuplicates accepts horizon_s=nan (`horizon_s <= 0` is False for nan); "
-                            "nothing then ever expires by time")),
+    pytest.param({"horizon_s": float("nan")}, "horizon_s"),
 ])
 def test_rejects_bad_settings(kwargs, name):
     with pytest.raises(ValueError, match=name):

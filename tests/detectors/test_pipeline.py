@@ -239,9 +239,6 @@ def test_deepcopy_mid_stream_continues_identically(story_posts):
     assert clone.assigned == original.assigned
 
 
-@pytest.mark.xfail(strict=True, raises=(AttributeError, pickle.PicklingError), reason=(
-    "IssueDetector cannot be pickled: IssueTracker's default display_term is a lambda defined in "
-    "IssueTracker.__init__ (\"Can't pickle local object 'IssueTracker.__init__.<locals>.<lambda>'\")"))
 def test_pickle_mid_stream_continues_identically(story_posts):
     original, clone = _split_and_continue(story_posts, lambda d: pickle.loads(pickle.dumps(d)))
     assert original.alerts and clone.alerts == original.alerts
