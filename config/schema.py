@@ -51,11 +51,11 @@ class VocabularyConfig(_Section):
 
 
 class ClusteringConfig(_Section):
-    assign_threshold: Share = 0.4
-    merge_threshold: Share = 0.4
+    assign_threshold: Share = 0.25
+    merge_threshold: Share = 0.35
     max_terms_per_cluster: int = Field(48, ge=4)
     max_clusters: int = Field(50_000, ge=10)
-    max_clusters_per_term: int = Field(64, ge=2)
+    max_clusters_per_term: int = Field(16, ge=2)
     idle_ttl_s: Seconds = 24 * 3600
     min_share: Share = Field(0.05, description="words used by fewer of a cluster's posts don't count toward overlap")
 

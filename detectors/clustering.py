@@ -1,13 +1,14 @@
 """Online clustering of posts into topic clusters with bounded memory.
 
-Each cluster keeps recency-weighted counts of its terms (the vocabulary's decay, so counts are comparable across
-clusters and with the vocabulary's document frequencies), capped to its ``max_terms_per_cluster`` strongest terms.
-A post's known terms vote for clusters: term ``t`` gives cluster ``c`` the share of ``t``'s recent uses that fell in
-``c``, P(c|t). A post joins the cluster with the largest mean vote if it reaches ``assign_threshold``, else it starts a
-new cluster. Terms seen nowhere else carry no vote and terms spread over many clusters carry little, so clusters
-form around what is specific to a story (place names, incident words) even when that story dominates the stream
-(where IDF would call its words common). Growing clusters are compared with their neighbours and merged when most
-of one's vocabulary lives in the other (``merge_threshold``); the absorbed cluster's id becomes an alias.
+Each cluster keeps recency-weighted counts of its terms (the vocabulary's decay), capped to its
+``max_terms_per_cluster`` strongest terms; a term's *share* is the weighted fraction of the cluster's posts using it.
+A cluster is characterised by its ``K_CHAR`` strongest terms. A post joins the cluster it overlaps most, if the
+overlap reaches ``assign_threshold``: the summed shares of the cluster's words that the post uses, over the smaller
+of the post's word count and the cluster's characteristic mass. A post naming a story's anchor words ("hurricane",
+"sandy", a place) overlaps that story strongly, however idiosyncratic its other words; word frequency in the whole
+stream plays no part, so a story that dominates the stream still holds together (where IDF would call its words
+common). Otherwise the post starts a new cluster. Growing clusters are compared with their neighbours and merged
+when their characteristic words overlap (``merge_threshold``); the absorbed cluster's id becomes an alias.
 Memory is bounded by ``max_clusters`` (least recently active clusters are forgotten first); idle clusters expire.
 
 >>> from groundswell.detectors.vocabulary import Vocabulary
@@ -34,7 +35,7 @@ class Cluster:
     """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
-                 "next_merge_check", "pinned", "data")
+                 "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass")
 
     def __init__(self, cid: str, t: float):
         self.id = cid
@@ -44,9 +45,12 @@ class Cluster:
         self.mass = 0.0
         self.posts = 0
         self.merged_posts = 0
-        self.next_merge_check = 2
+        self.next_merge_check = 4   # then at 8, 16, ...: fragments of one or two posts rarely tell
         self.pinned = False   # pinned clusters (open issues) are not evicted for space
         self.data: dict = {}  # per-cluster state owned by other components (growth, samples)
+        self.char_posts = -1  # posts when char_top/char_mass were last computed (see OnlineClusterer)
+        self.char_top: list[tuple[str, float]] = []
+        self.char_mass = 1.0
 
     def share(self, term: str) -> float:
         return self.weights.get(term, 0.0) / self.mass if self.mass else 0.0
@@ -66,9 +70,9 @@ class Cluster:
 
 
 class OnlineClusterer:
-    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.15, merge_threshold: float = 0.4,
+    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.25, merge_threshold: float = 0.35,
                  max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
-                 max_clusters_per_term: int = 64, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
+                 max_clusters_per_term: int = 16, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
                  id_prefix: str = "c"):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
@@ -119,13 +123,11 @@ class OnlineClusterer:
     def _characteristic(self, c: Cluster) -> tuple[list[tuple[str, float]], float]:
         """The cluster's ``K_CHAR`` strongest terms with their shares, and the sum of those shares; cached until the
         cluster changes (merge checks and overlaps ask for the same clusters many times)."""
-        cached = c.data.get("_char")
-        if cached is not None and cached[0] == c.posts:
-            return cached[1], cached[2]
-        top = c.top_terms(K_CHAR, self.vocabulary.scaled_df)
-        mass = sum(share for _, share in top)
-        c.data["_char"] = (c.posts, top, mass)
-        return top, mass
+        if c.char_posts != c.posts:
+            c.char_top = c.top_terms(K_CHAR, self.vocabulary.scaled_df)
+            c.char_mass = sum(share for _, share in c.char_top)
+            c.char_posts = c.posts
+        return c.char_top, c.char_mass
 
     def _char_mass(self, c: Cluster) -> float:
         return self._characteristic(c)[1]
@@ -152,10 +154,15 @@ class OnlineClusterer:
                 p = c.weights[term] / c.mass
                 if p >= floor:
                     acc[cid] = acc.get(cid, 0.0) + (p if p < 1.0 else 1.0)
+        if not acc:
+            return None, 0.0
+        # rank by the overlap with each cluster's last computed characteristic mass (may be a post or two stale),
+        # then compute it exactly for the few best: most candidates are small clusters far from the threshold
+        rough = sorted(acc, key=lambda cid: (-acc[cid] / min(n, clusters[cid].char_mass), cid))[:4]
         best, best_sim = None, 0.0
-        for cid, inter in acc.items():   # index order: deterministic
+        for cid in rough:
             norm = min(n, self._char_mass(clusters[cid]))
-            sim = inter / norm if norm > 0 else 0.0
+            sim = acc[cid] / norm if norm > 0 else 0.0
             if sim > best_sim:
                 best, best_sim = cid, sim
         return best, min(best_sim, 1.0)

@@ -77,17 +77,24 @@ class IssueTracker:
             own.status, own.resolved_t, own.last_voice_t, own.score = "firing", None, t, score
             own.severity = max(own.severity, self._severity_for(cluster))
             return [self._emit(own, cluster, t)]
-        for other, sim in self.clusterer.neighbours(cluster):
-            if sim < self.settings.reopen_threshold:
-                break
-            if other.pinned and other.id in self._issues:
-                survivor = self.clusterer.merge(other, cluster)
-                issue = self._issues[survivor.id]
-                if issue.status == "resolved":
-                    issue.status, issue.resolved_t = "firing", None
-                    issue.last_voice_t = t
-                    return [self._emit(issue, survivor, t)]
-                return []
+        # the flagged stream is small, so compare with every remembered issue, both ways (a young fragment's
+        # vocabulary may sit inside a big issue's, or the other way round)
+        best, best_sim = None, self.settings.reopen_threshold
+        for cid, issue in self._issues.items():
+            other = self.clusterer.get(cid)
+            if other is None or other is cluster or issue.status == "merged":
+                continue
+            sim = max(self.clusterer.similarity(cluster, other), self.clusterer.similarity(other, cluster))
+            if sim >= best_sim:
+                best, best_sim = other, sim
+        if best is not None:
+            survivor = self.clusterer.merge(best, cluster)
+            issue = self._issues[survivor.id]
+            if issue.status == "resolved":
+                issue.status, issue.resolved_t = "firing", None
+                issue.last_voice_t = t
+                return [self._emit(issue, survivor, t)]
+            return []
         cluster.pinned = True
         issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score)
         issue.severity = self._severity_for(cluster)

@@ -26,7 +26,7 @@ class NearDuplicates:
     """Finds an earlier post whose token set has Jaccard similarity >= ``threshold`` with a new one."""
 
     def __init__(self, threshold: float = 0.7, horizon_s: float = 6 * 3600, max_items: int = 200_000,
-                 bands: int = 6, rows: int = 3, min_tokens: int = 3, seed: int = 1):
+                 bands: int = 5, rows: int = 2, min_tokens: int = 3, seed: int = 1):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         if not horizon_s > 0 or max_items < 1 or bands < 1 or rows < 1 or min_tokens < 1:
