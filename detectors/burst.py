@@ -1,8 +1,10 @@
 """The burst test: is a cluster's recent growth more than everyday chatter would produce?
 
 Null hypothesis: the cluster is an everyday topic holding at most ``background_share`` of the stream's voices, or
-its own share of the stream before this window, whichever is larger. New voices in the last ``window_s`` are then
-Poisson with mean ``mu = max(background_share, own_share) * stream_voices_in_window`` (at least ``min_expected``).
+``min_growth`` times its own share of the stream before this window, whichever is larger. New voices in the last
+``window_s`` are then Poisson with mean ``mu = max(background_share, min_growth * own_share) * stream_voices_in_window``
+(at least ``min_expected``). ``min_growth`` keeps established topics that drift up and down (and clusters that
+slowly gather everyday words) from being news: an issue must grow several times faster than it used to.
 Comparing with the stream's own volume in the same window makes the test follow the day's rhythm and overall
 volume changes; comparing with the cluster's own past share keeps big steady topics quiet.
 
@@ -15,7 +17,7 @@ p-value cut of ``false_alarms_per_day / voices_per_day`` bounds the expected cha
 True
 >>> bt.p_value(n=4, stream_n=300, own_share=0.0) < bt.alpha(voices_per_day=5000)
 False
->>> bt.p_value(n=12, stream_n=300, own_share=0.05) < bt.alpha(voices_per_day=5000)   # a topic that always has 5%
+>>> bt.p_value(n=12, stream_n=300, own_share=0.02) < bt.alpha(voices_per_day=5000)   # a topic that always has 2%
 False
 """
 from __future__ import annotations
@@ -52,7 +54,7 @@ def poisson_sf(n: int, mu: float) -> float:
 
 class BurstTest:
     def __init__(self, false_alarms_per_day: float = 1.0, background_share: float = 0.01, window_s: float = 3600,
-                 min_voices: int = 5, min_expected: float = 0.05):
+                 min_voices: int = 5, min_expected: float = 0.05, min_growth: float = 1.0):
         if not false_alarms_per_day > 0:
             raise ValueError("false_alarms_per_day must be > 0")
         if not 0 < background_share < 1:
@@ -64,9 +66,12 @@ class BurstTest:
         self.window_s = window_s
         self.min_voices = min_voices
         self.min_expected = min_expected
+        if not min_growth >= 1.0:
+            raise ValueError(f"min_growth must be >= 1, got {min_growth!r}")
+        self.min_growth = min_growth
 
     def expected(self, stream_n: float, own_share: float) -> float:
-        return max(max(self.background_share, own_share) * stream_n, self.min_expected)
+        return max(max(self.background_share, self.min_growth * own_share) * stream_n, self.min_expected)
 
     def p_value(self, n: int, stream_n: float, own_share: float) -> float:
         """P(at least ``n`` new voices in the window | everyday topic), given the stream's voices in the window."""

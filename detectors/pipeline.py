@@ -64,7 +64,7 @@ class IssueDetector:
             max_items=c.near_duplicates.max_items, min_tokens=c.near_duplicates.min_tokens)
         self.burst = BurstTest(
             false_alarms_per_day=c.burst.false_alarms_per_day, background_share=c.burst.background_share,
-            window_s=c.burst.window_s, min_voices=c.burst.min_voices)
+            window_s=c.burst.window_s, min_voices=c.burst.min_voices, min_growth=c.burst.min_growth)
         self.interval_s = c.burst.interval_s
         self.issues = IssueTracker(self.clusterer, IssueSettings(
             severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
