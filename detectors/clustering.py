@@ -31,6 +31,10 @@ from .vocabulary import Vocabulary
 K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
 
 
+def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
+
+
 class Cluster:
     """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
 
@@ -62,10 +66,11 @@ class Cluster:
         (e.g. the word's stream-wide frequency: widely used words are the ones that connect a story's posts),
         then to the term itself."""
         m = self.mass or 1.0
-        if tiebreak is None:
-            key = lambda x: (x[1], x[0])  # noqa: E731
-        else:
-            key = lambda x: (round(x[1], 6), tiebreak(x[0]), x[0])  # noqa: E731
+        if tiebreak is None or self.posts > 4:
+            # past a few posts, shares rarely tie exactly (posts differ in recency weight): rank by weight in C
+            top = heapq.nlargest(k, self.weights.items(), key=_by_weight_then_term)
+            return [(t, w / m) for t, w in top]
+        key = lambda x: (round(x[1], 6), tiebreak(x[0]), x[0])  # noqa: E731
         return heapq.nlargest(k, ((t, w / m) for t, w in self.weights.items()), key=key)
 
 
