@@ -163,14 +163,20 @@ class OnlineClusterer:
             return None, 0.0
         # rank by the overlap with each cluster's last computed characteristic mass (may be a post or two stale),
         # then compute it exactly for the few best: most candidates are small clusters far from the threshold
-        rough = sorted(acc, key=lambda cid: (-acc[cid] / min(n, clusters[cid].char_mass), cid))[:4]
-        best, best_sim = None, 0.0
+        # (read-only: stale values are not refreshed here, so predicting twice gives the same answer)
+        order = {cid: i for i, cid in enumerate(acc)}
+        rough = sorted(acc, key=lambda cid: (-acc[cid] / min(n, clusters[cid].char_mass), order[cid]))[:12]
+        best, best_key = None, (0.0, 0)
+        df = self.vocabulary.scaled_df
         for cid in rough:
-            norm = min(n, self._char_mass(clusters[cid]))
+            c = clusters[cid]
+            mass = c.char_mass if c.char_posts == c.posts else sum(x for _, x in c.top_terms(K_CHAR, df))
+            norm = min(n, mass)
             sim = acc[cid] / norm if norm > 0 else 0.0
-            if sim > best_sim:
-                best, best_sim = cid, sim
-        return best, min(best_sim, 1.0)
+            key = (sim, -order[cid])
+            if sim > 0.0 and key > best_key:
+                best, best_key = cid, key
+        return best, min(best_key[0], 1.0)
 
     # ----- learning
     def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None) -> Cluster:

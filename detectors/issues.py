@@ -48,6 +48,7 @@ class IssueTracker:
         self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self.pending: list[dict] = []         # records raised outside a call that returns them (merges)
+        self.fired: set[str] = set()          # ids of issues that ever fired (an alert went out under them)
 
     def __len__(self) -> int:
         return sum(1 for i in self._issues.values() if i.status == "firing")
@@ -97,6 +98,7 @@ class IssueTracker:
             return []
         cluster.pinned = True
         issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score)
+        self.fired.add(issue.id)
         issue.severity = self._severity_for(cluster)
         self._issues[cluster.id] = issue
         self._bound()

@@ -78,6 +78,10 @@ class IssueDetector:
         # the stream's voices per interval (posts, less anonymous near-copies), a day back
         self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
         self._post_cluster: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._told: dict[str, str] = {}   # post id -> the issue id last reported for it (remembered posts only)
+        self._merged_since_report = False
+        self._next_report_t: float | None = None
+        self.report_every_s = 3600.0
         self._max_post_memory = c.near_duplicates.max_items
         self._last_tick: int | None = None
         self._t_max = float("-inf")
@@ -140,7 +144,9 @@ class IssueDetector:
             out += self.issues.pending
             self.issues.pending = []
         issue = self.issues.issue_of(cluster)
-        return (issue.id if issue is not None else cluster.id), out
+        told = issue.id if issue is not None else cluster.id
+        self._told[post.id] = told
+        return told, out
 
     def _test(self, cluster: Cluster, growth: Growth, t: float) -> list[dict]:
         bt = self.burst
@@ -165,9 +171,43 @@ class IssueDetector:
         pc = self._post_cluster
         pc[post_id] = cluster_id
         if len(pc) > self._max_post_memory:
-            pc.popitem(last=False)
+            old, _ = pc.popitem(last=False)
+            self._told.pop(old, None)
+
+    def reassignments(self) -> list[tuple[str, str]]:
+        """Posts whose issue changed since it was reported (their cluster merged into another, or became part of
+        an issue), as (post id, issue id), oldest first; each is reported once. Only remembered posts (the last
+        ``near_duplicates.max_items``) can be corrected. Posts reported under an issue that fired keep that id:
+        an alert went out about them, and receivers know them by it."""
+        if not self._merged_since_report:
+            return []
+        self._merged_since_report = False
+        out = []
+        told, resolve, clusters, fired = self._told, self.clusterer.resolve, self.clusterer, self.issues.fired
+        for pid, cid in self._post_cluster.items():
+            if told.get(pid) in fired:
+                continue
+            c = clusters.get(resolve(cid))
+            if c is None:
+                continue
+            issue = self.issues.issue_of(c)
+            now = issue.id if issue is not None else c.id
+            if told.get(pid) != now:
+                told[pid] = now
+                out.append((pid, now))
+        return out
+
+    def due_reassignments(self, t: float) -> list[tuple[str, str]]:
+        """``reassignments`` at most once per ``report_every_s`` of event time (called by the hosts per post)."""
+        if self._next_report_t is None:
+            self._next_report_t = t + self.report_every_s
+        if t < self._next_report_t:
+            return []
+        self._next_report_t = t + self.report_every_s
+        return self.reassignments()
 
     def _on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
+        self._merged_since_report = True
         g = absorbed.data.get("growth")
         if g is not None:
             if "growth" in survivor.data:

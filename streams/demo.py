@@ -53,12 +53,15 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
 
 def _report(stream, alerts: list[dict], out_dir: Path) -> None:
     """How early each planted issue was caught, and what else fired (from the assignments and the truth)."""
-    members = collections.defaultdict(list)
+    final = {}
     with open(out_dir / "assignments.jsonl", "rb") as f:
-        for line in f:
+        for line in f:   # the last line for a post is its assignment
             row = json.loads(line)
-            if row["issue_id"] is not None:
-                members[row["issue_id"]].append(row["post_id"])
+            final[row["post_id"]] = row["issue_id"]
+    members = collections.defaultdict(list)
+    for pid, iid in final.items():
+        if iid is not None:
+            members[iid].append(pid)
     first = {}
     for a in alerts:
         if a["status"] == "firing":

@@ -55,6 +55,8 @@ class EmbeddedRunner:
         issue, alerts = self.detector.learn_one(PostIn(
             post.id, post.text, post.t, post.author, post.repost_of, post.lang, post.source, post.region))
         self.on_assignment(post.id, issue)
+        for pid, iid in self.detector.due_reassignments(post.t):
+            self.on_assignment(pid, iid)
         for a in alerts:
             self._alert(a)
         if self.on_time is not None:
@@ -66,6 +68,11 @@ class EmbeddedRunner:
             if self.accepted % 256 == 0:
                 m.issues_active.set(len(self.detector.issues))
                 m.candidates_active.set(len(self.detector.clusterer))
+
+    def finish(self) -> None:
+        """End of a finite input: report the final issue of every post whose cluster merged since it was read."""
+        for pid, iid in self.detector.reassignments():
+            self.on_assignment(pid, iid)
 
     def _alert(self, a: dict) -> None:
         self.alerts += 1

@@ -59,6 +59,7 @@ def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str
             if bar is not None and (runner.accepted + runner.rejected) % 2048 == 0:
                 bar.update(counter.position - done)
                 done = counter.position
+        runner.finish()
         if bar is not None:
             bar.update(counter.position - done)
             bar.close()
