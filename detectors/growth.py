@@ -14,6 +14,15 @@ from __future__ import annotations
 from datasketch import HyperLogLog
 
 
+def window_sum(counts: dict[int, float], interval_s: float, t: float, window_s: float) -> float:
+    """Sum of per-interval ``counts`` over the intervals overlapping (t - window_s, t]."""
+    b = int(t // interval_s)
+    first = int((t - window_s) // interval_s) + 1
+    if len(counts) < b - first + 1:
+        return sum(v for k, v in counts.items() if first <= k <= b)
+    return sum(counts.get(k, 0) for k in range(first, b + 1))
+
+
 class Growth:
     __slots__ = ("interval_s", "keep", "exact_voices", "_voices", "_hll", "_n_voices", "posts",
                  "_new_voices", "_posts_at")
@@ -78,12 +87,7 @@ class Growth:
 
     def window(self, t: float, window_s: float) -> int:
         """New voices in the intervals overlapping (t - window_s, t]."""
-        b = int(t // self.interval_s)
-        first = int((t - window_s) // self.interval_s) + 1
-        nv = self._new_voices
-        if len(nv) < b - first + 1:
-            return sum(v for k, v in nv.items() if first <= k <= b)
-        return sum(nv.get(k, 0) for k in range(first, b + 1))
+        return window_sum(self._new_voices, self.interval_s, t, window_s)
 
     def curve(self, t: float, intervals: int) -> list[int]:
         """Posts per interval for the ``intervals`` intervals ending at ``t``, oldest first."""
@@ -135,9 +139,4 @@ class BucketCounts:
             self._counts = {k: v for k, v in self._counts.items() if k > b - self.keep}
 
     def window(self, t: float, window_s: float) -> float:
-        b = int(t // self.interval_s)
-        first = int((t - window_s) // self.interval_s) + 1
-        c = self._counts
-        if len(c) < b - first + 1:
-            return sum(v for k, v in c.items() if first <= k <= b)
-        return sum(c.get(k, 0) for k in range(first, b + 1))
+        return window_sum(self._counts, self.interval_s, t, window_s)
