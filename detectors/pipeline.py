@@ -11,6 +11,7 @@ from typing import Callable
 
 from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
+from .compounds import CompoundSplitter
 from .growth import BucketCounts, Growth
 from .issues import IssueSettings, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
@@ -73,6 +74,7 @@ class IssueDetector:
             sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
             growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s))
         self.clusterer.on_merge = self._on_merge
+        self.compounds = CompoundSplitter(self.vocabulary)
         keep = max(c.issues.growth_intervals, int(c.burst.window_s // c.burst.interval_s) + 1) + 1
         self._keep_intervals = keep
         # the stream's voices per interval (posts, less anonymous near-copies), a day back
@@ -107,6 +109,8 @@ class IssueDetector:
         self.posts_seen += 1
 
         terms = self.tokenize(post.text)[: self.config.text.max_tokens] if post.text else []
+        if terms:
+            terms = self.compounds.expand(terms)
         home = None
         if post.repost_of is not None:
             home = self._post_cluster.get(post.repost_of)
@@ -221,6 +225,7 @@ class IssueDetector:
     def tick(self, t: float) -> list[dict]:
         """Housekeeping on event time: resolve quiet issues, expire idle clusters."""
         self.vocabulary.refresh()
+        self.compounds.refresh()
         self.clusterer.sweep(since=t - self.interval_s)
         out = self.issues.tick(t)
         self.clusterer.expire(t)

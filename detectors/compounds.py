@@ -1,0 +1,97 @@
+"""Split run-together hashtags into the stream's own words: #prayforboston -> pray, boston.
+
+Twitter users write event hashtags in lower case without separators (#prayforboston, #prayfortexas, #laxshooting),
+so the tokenizer sees one opaque word and a "pray for X" cluster looks unrelated to X's story. A word is split when
+it can be covered entirely by words the stream already uses (``min_df`` recent documents each, at least
+``min_part_chars`` long) and short connectors ("for", "the", ...), and is itself rarer than its parts. The parts are
+added after the post's terms; nothing is removed. Results depend on the vocabulary, so they are cached only until
+``refresh``.
+
+>>> from groundswell.detectors.vocabulary import Vocabulary
+>>> v = Vocabulary()
+>>> for i in range(5):
+...     _ = v.learn_one(["boston", "marathon", "pray"], t=float(i))
+>>> CompoundSplitter(v).expand(["prayforboston", "marathon"])
+['prayforboston', 'marathon', 'pray', 'boston']
+"""
+from __future__ import annotations
+
+from .vocabulary import Vocabulary
+
+CONNECTORS = frozenset("for the and of in on to a i my our we us with at from".split())
+
+
+class CompoundSplitter:
+    def __init__(self, vocabulary: Vocabulary, *, min_chars: int = 7, min_part_chars: int = 3, min_df: float = 2.0,
+                 max_chars: int = 30, max_cache: int = 100_000):
+        if min_part_chars < 2 or min_chars < 2 * min_part_chars - 1 or not min_df > 0 or max_chars < min_chars:
+            raise ValueError("need min_part_chars >= 2, min_chars >= 2 * min_part_chars - 1, min_df > 0, "
+                             "max_chars >= min_chars")
+        self.vocabulary = vocabulary
+        self.min_chars = min_chars
+        self.min_part_chars = min_part_chars
+        self.min_df = min_df
+        self.max_chars = max_chars
+        self.max_cache = max_cache
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def refresh(self) -> None:
+        """Forget cached splits (the vocabulary moved on)."""
+        self._cache.clear()
+
+    def expand(self, terms: list[str]) -> list[str]:
+        """``terms`` plus the parts of any splittable compound among them (a new list)."""
+        out = list(terms)
+        seen = None
+        for term in terms:
+            if self.min_chars <= len(term) <= self.max_chars and term.isascii() and term.isalpha():
+                parts = self.split(term)
+                if parts:
+                    if seen is None:
+                        seen = set(terms)
+                    for p in parts:
+                        if p not in seen:
+                            seen.add(p)
+                            out.append(p)
+        return out
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """The content parts of ``word`` if it splits (at least two pieces), else ()."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if len(self._cache) >= self.max_cache:
+            self._cache.clear()
+        result = self._split(word)
+        self._cache[word] = result
+        return result
+
+    def _known(self, piece: str) -> float:
+        return self.vocabulary.df(piece) if len(piece) >= self.min_part_chars else 0.0
+
+    def _split(self, word: str) -> tuple[str, ...]:
+        n = len(word)
+        # best[i]: (pieces, content parts) covering word[:i], preferring fewer pieces
+        best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
+        best[0] = (0, ())
+        for i in range(1, n + 1):
+            for j in range(max(0, i - 20), i):
+                prev = best[j]
+                if prev is None:
+                    continue
+                piece = word[j:i]
+                if piece in CONNECTORS:
+                    cand = (prev[0] + 1, prev[1])
+                elif self._known(piece) >= self.min_df:
+                    cand = (prev[0] + 1, prev[1] + (piece,))
+                else:
+                    continue
+                if best[i] is None or cand[0] < best[i][0]:
+                    best[i] = cand
+        done = best[n]
+        if done is None or done[0] < 2 or not done[1]:
+            return ()
+        whole = self.vocabulary.df(word)
+        if any(whole >= self.vocabulary.df(p) for p in done[1]):
+            return ()   # an ordinary word in its own right (e.g. "understand"), not a run-together tag
+        return done[1]
