@@ -81,6 +81,7 @@ class IssuesConfig(_Section):
         Severity(name="orange", min_voices=200), Severity(name="red", min_voices=1000))
     resolve_after_s: Seconds = 6 * 3600
     reopen_threshold: Share = 0.3
+    refire_threshold: Share = 0.5
     memory_s: Seconds = 30 * 86400
     max_open_issues: int = Field(5_000, ge=1)
     sample_posts: int = Field(3, ge=0, le=20)

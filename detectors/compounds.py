@@ -3,7 +3,7 @@
 Twitter users write event hashtags in lower case without separators (#prayforboston, #prayfortexas, #laxshooting),
 so the tokenizer sees one opaque word and a "pray for X" cluster looks unrelated to X's story. A word is split when
 it can be covered entirely by words the stream already uses (``min_df`` recent documents each, at least
-``min_part_chars`` long) and short connectors ("for", "the", ...), and is itself rarer than its parts. The parts are
+``min_part_chars`` long) and short connectors ("for", "the", ...), and is itself rarer than its commonest part. The parts are
 added after the post's terms; nothing is removed. Results depend on the vocabulary, so they are cached only until
 ``refresh``.
 
@@ -80,6 +80,8 @@ class CompoundSplitter:
                 if prev is None:
                     continue
                 piece = word[j:i]
+                if j == 0 and i == n:
+                    continue   # the word itself is known (it is in the stream): only real splits count
                 if piece in CONNECTORS:
                     cand = (prev[0] + 1, prev[1])
                 elif self._known(piece) >= self.min_df:
@@ -92,6 +94,6 @@ class CompoundSplitter:
         if done is None or done[0] < 2 or not done[1]:
             return ()
         whole = self.vocabulary.df(word)
-        if any(whole >= self.vocabulary.df(p) for p in done[1]):
+        if whole >= max(self.vocabulary.df(p) for p in done[1]):
             return ()   # an ordinary word in its own right (e.g. "understand"), not a run-together tag
         return done[1]

@@ -32,6 +32,7 @@ class IssueSettings:
     severities: tuple[tuple[str, int], ...] = (("blue", 0), ("yellow", 50), ("orange", 200), ("red", 1000))
     resolve_after_s: float = 6 * 3600
     reopen_threshold: float = 0.3
+    refire_threshold: float = 0.5
     memory_s: float = 30 * 86400
     max_open_issues: int = 5000
     sample_posts: int = 3
@@ -80,14 +81,17 @@ class IssueTracker:
             return [self._emit(own, cluster, t)]
         # the flagged stream is small, so compare with every remembered issue, both ways (a young fragment's
         # vocabulary may sit inside a big issue's, or the other way round)
-        best, best_sim = None, self.settings.reopen_threshold
+        # a story that is firing absorbs a fragment more easily than one that already died down: crises share
+        # words ("pray", "victims"), and a new crisis must not be folded into last week's
+        best, best_margin = None, 0.0
         for cid, issue in self._issues.items():
             other = self.clusterer.get(cid)
             if other is None or other is cluster or issue.status == "merged":
                 continue
+            need = self.settings.reopen_threshold if issue.status == "firing" else self.settings.refire_threshold
             sim = max(self.clusterer.similarity(cluster, other), self.clusterer.similarity(other, cluster))
-            if sim >= best_sim:
-                best, best_sim = other, sim
+            if sim >= need and sim - need >= best_margin:
+                best, best_margin = other, sim - need
         if best is not None:
             survivor = self.clusterer.merge(best, cluster)
             issue = self._issues[survivor.id]
