@@ -66,6 +66,7 @@ class BurstConfig(_Section):
     window_s: Seconds = 3600
     interval_s: int = Field(300, ge=1, description="bucket width of growth curves")
     min_voices: int = Field(5, ge=1)
+    min_recent_fraction: float = Field(0.0, ge=0, le=1, description="share of an issue's voices that must be recent")
     min_growth: float = Field(1.0, ge=1, description="times its own past share of the stream an issue must exceed")
     warmup_s: float = Field(7200, ge=0, description="no alerts this long after the first post: no history yet")
 

@@ -156,8 +156,8 @@ class IssueDetector:
     def _test(self, cluster: Cluster, growth: Growth, t: float) -> list[dict]:
         bt = self.burst
         n = growth.window(t, bt.window_s)
-        if n < bt.min_voices:
-            return []
+        if n < bt.min_voices or n < self.config.burst.min_recent_fraction * growth.voices:
+            return []   # too few, or mostly old voices: an established topic, not an emerging one
         stream_n = self._stream.window(t, bt.window_s)
         if t - self._t_first < self.config.burst.warmup_s:
             return []   # no history yet: every topic of the day looks new at the start of a stream
