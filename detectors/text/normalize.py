@@ -100,8 +100,12 @@ _HTML_TAG_RE = re.compile(r"</?(?:a|br|span|img|p|div|i|b|em|strong|font|u)\b[^<
 # Twitter hashtag #word. _TAG_RE alone is used when the text has a single "#".
 _HASHTAG_RE = re.compile(r"#([^#\s](?:[^#\n]{0,62}[^#\s])?)#|#([^\W_][\w']*)")
 _TAG_RE = re.compile(r"#()([^\W_][\w']*)")
-# Words of a CamelCase / alphanumeric hashtag: "BostonMarathon2013" -> Boston, Marathon, 2013.
+# Words of a CamelCase / alphanumeric hashtag: "BostonMarathon2013" -> Boston, Marathon, 2013. An acronym before a
+# word is ambiguous without a dictionary ("NYCMarathon" is NYC + Marathon, "NSWfire" is NSW + fire), so where a run of
+# capitals meets lower case both readings are kept (the wrong one adds a stray rare word, the right one the words).
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_ACRONYM_RE = re.compile(r"[A-Z]{2,}(?=[a-z]{2})|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_CAPS_THEN_LOWER = re.compile(r"[A-Z]{2}[a-z]")
 
 
 def _split_camel(word: str) -> list[str] | None:
@@ -109,6 +113,8 @@ def _split_camel(word: str) -> list[str] | None:
     if not (word.isascii() and word.isalnum()) or word.islower() or word.isupper():
         return None
     parts = _CAMEL_RE.findall(word)
+    if _CAPS_THEN_LOWER.search(word):
+        parts = list(dict.fromkeys(parts + _ACRONYM_RE.findall(word)))
     if sum(1 for p in parts if len(p) >= 2 and not p.isdigit()) < 2:
         return None
     return parts

@@ -400,3 +400,12 @@ _TOK = Tokenizer()
 _TOK_SEARCH = Tokenizer(mode="search")
 _TOK_TINY_CACHE = Tokenizer(cache_size=3, min_token_chars=1)
 _TOK_JIEBA = Tokenizer(segmenter="jieba")
+
+
+@pytest.mark.parametrize(("tag", "words"), [
+    ("#NSWfire", {"nsw", "fire"}), ("#LAXshooting", {"lax", "shooting"}), ("#NYCMarathon", {"nyc", "marathon"}),
+    ("#NYCmarathon", {"nyc", "marathon"}), ("#PrayForBoston", {"pray", "boston"}),
+])
+def test_acronym_hashtags_keep_the_acronym_and_the_word(tag, words):
+    out = normalize(tag).split()
+    assert out[0] == tag[1:].lower() and words <= set(out)
