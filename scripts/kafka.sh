@@ -241,8 +241,10 @@ EOF
     local t0=$SECONDS
     if [ ! -f "$DATA_DIR/meta.properties" ]; then
         local cluster_id
+        # a url-safe base64 id may start with "-", which the tool's argument parser takes for an option: pass it
+        # as --cluster-id=ID
         cluster_id="$("$PYTHON" -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
-        if ! "$JAVA" "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" --ignore-formatted \
+        if ! "$JAVA" "${jvm[@]}" kafka.tools.StorageTool format "--cluster-id=$cluster_id" -c "$CONFIG" --ignore-formatted \
                 </dev/null >"$LOG_DIR/format.log" 2>&1; then
             cat "$LOG_DIR/format.log" >&2
             die "kafka-storage format failed"
