@@ -216,9 +216,17 @@ def bench_floor(lines: list[bytes], repeat: int) -> dict:
     return {"posts_per_s": rate(len(lines), best[0]), "wall_posts_per_s": rate(len(lines), best[1])}
 
 
+_CONFIG = None
+
+
 def make_runner():
+    """A fresh EmbeddedRunner with the shipped default config, loaded once per process (the same settings for
+    every benchmark of a run, even if config/detector.yaml is being edited meanwhile)."""
+    global _CONFIG
     from groundswell.config.schema import load_config
     from groundswell.streams.embedded import EmbeddedRunner
+    if _CONFIG is None:
+        _CONFIG = load_config(None)
     from groundswell.streams.pseudonym import Pseudonymizer
     counts = Counter()
     assignments: dict[str, str | None] = {}
@@ -230,7 +238,7 @@ def make_runner():
     def on_assignment(pid, iid):
         counts["assigned" if iid is not None else "unassigned"] += 1
         assignments[pid] = iid
-    runner = EmbeddedRunner(load_config(None), pseudonymizer=Pseudonymizer(b"bench"), on_alert=on_alert,
+    runner = EmbeddedRunner(_CONFIG, pseudonymizer=Pseudonymizer(b"bench"), on_alert=on_alert,
                             on_assignment=on_assignment)
     return runner, counts, assignments
 
@@ -239,7 +247,11 @@ def bench_core(lines: list[bytes], repeat: int, lang: str) -> dict:
     """Whole core per raw line; cumulative CPU time every CHUNK posts; the 5 slowest posts (wall)."""
     best = None
     for rep in range(repeat):
-        runner, counts, _ = make_runner()
+        try:
+            runner, counts, _ = make_runner()
+        except Exception as e:  # noqa: BLE001 - e.g. a config being edited: report, go on with the rest
+            return {"error": f"cannot build the core: {type(e).__name__}: {e}", "traceback": traceback.format_exc(),
+                    "input_index": -1, "input": ""}
         process = runner.process_line
         marks = [0.0]
         slow: list[tuple[float, int]] = []
@@ -298,6 +310,13 @@ def core_rate_on_prefix(core: dict, n: int) -> float | None:
 
 
 def profile_core(lines: list[bytes], top: int = 25) -> str:
+    try:
+        return _profile_core(lines, top)
+    except Exception:  # noqa: BLE001 - a profile is an extra; report and go on
+        return "profiling failed:\n" + traceback.format_exc()
+
+
+def _profile_core(lines: list[bytes], top: int) -> str:
     import cProfile
     import io
     import pstats
