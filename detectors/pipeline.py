@@ -85,6 +85,7 @@ class IssueDetector:
         self._merged_since_report = False
         self._next_report_t: float | None = None
         self.report_every_s = 3600.0
+        self._next_report_posts = 0
         self._max_post_memory = c.near_duplicates.max_items
         self._last_tick: int | None = None
         self._t_max = float("-inf")
@@ -203,12 +204,16 @@ class IssueDetector:
         return out
 
     def due_reassignments(self, t: float) -> list[tuple[str, str]]:
-        """``reassignments`` at most once per ``report_every_s`` of event time (called by the hosts per post)."""
+        """``reassignments`` at most once per ``report_every_s`` of event time and per a tenth of the post memory
+        (called by the hosts per post)."""
         if self._next_report_t is None:
             self._next_report_t = t + self.report_every_s
-        if t < self._next_report_t:
+        # a report scans the remembered posts (up to near_duplicates.max_items), so it also waits for that many
+        # posts/10 to pass: cheap per post in a fast replay, hourly in a live stream
+        if t < self._next_report_t or self.posts_seen < self._next_report_posts:
             return []
         self._next_report_t = t + self.report_every_s
+        self._next_report_posts = self.posts_seen + self._max_post_memory // 10
         return self.reassignments()
 
     def _on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
