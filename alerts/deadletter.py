@@ -7,11 +7,12 @@ so it can be inspected and re-queued (:func:`read_dead_letters`).
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from .jsonl_file import append_jsonl, iter_jsonl
 
 
 @runtime_checkable
@@ -27,25 +28,10 @@ class FileDeadLetters:
         self._lock = threading.Lock()
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("ab") as f:
-                f.write(line)
-                f.flush()
-                if self.fsync:
-                    os.fsync(f.fileno())
+            append_jsonl(self.path, record, fsync=self.fsync)
 
 
 def read_dead_letters(path: str | os.PathLike) -> list[dict[str, Any]]:
     """All readable records of a dead-letter file (an absent file has none)."""
-    p = Path(path)
-    if not p.exists():
-        return []
-    out = []
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out
+    return list(iter_jsonl(path))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .jsonl_file import append_jsonl
+
 
 @dataclass
 class FirstNotice:
@@ -33,11 +35,8 @@ class DeliveredLog:
         self._alert_issue: dict[str, str] = {}          # alert id -> issue id
 
     def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("ab") as f:
-                f.write(line)
+            append_jsonl(self.path, record)
 
     @staticmethod
     def record(payload: dict[str, Any], delivered_at: float) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from .delivered import DeliveredLog
+from .jsonl_file import iter_jsonl
 from .durations import format_time, parse_time
 from .metrics import FEEDBACK_ACTIONS, AlertMetrics
 
@@ -60,15 +61,8 @@ class FeedbackStore:
 def load_feedback(path: str | os.PathLike, *, issue_id: str | None = None, action: str | None = None,
                   since: float | None = None) -> list[dict[str, Any]]:
     """Feedback records in file order, optionally filtered (``since``: seconds since the epoch)."""
-    p = Path(path)
-    if not p.exists():
-        return []
     out = []
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
+    for rec in iter_jsonl(path):
         if issue_id is not None and rec.get("issue_id") != issue_id:
             continue
         if action is not None and rec.get("action") != action:
