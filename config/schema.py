@@ -11,7 +11,7 @@ x.yaml: burst.false_alarms_per_day = -1: Input should be greater than 0
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -71,6 +71,15 @@ class BurstConfig(_Section):
     warmup_s: float = Field(7200, ge=0, description="no alerts this long after the first post: no history yet")
 
 
+class EventTimeConfig(_Section):
+    reorder_s: float = Field(60, ge=0, description="how far out of time order a post may arrive and still be used")
+
+
+class ShardingConfig(_Section):
+    by: Literal["none", "lang", "source", "region"] = Field(
+        "none", description="one detector for the whole stream, or one per language/source/region")
+
+
 class Severity(_Section):
     name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_-]*$")
     min_voices: int = Field(ge=0)
@@ -109,6 +118,8 @@ class DetectorConfig(_Section):
     clustering: ClusteringConfig = ClusteringConfig()
     burst: BurstConfig = BurstConfig()
     issues: IssuesConfig = IssuesConfig()
+    event_time: EventTimeConfig = EventTimeConfig()
+    sharding: ShardingConfig = ShardingConfig()
 
     @model_validator(mode="after")
     def _consistent(self):

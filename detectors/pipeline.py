@@ -29,6 +29,7 @@ class PostIn:
     lang: str | None = None
     source: str | None = None
     region: str | None = None
+    terms: list[str] | tuple[str, ...] | None = None   # already segmented (the hosts tokenise before ordering)
 
 
 def data_start(cluster: Cluster) -> int:
@@ -49,7 +50,7 @@ class IssueDetector:
     ('firing', True)
     """
 
-    def __init__(self, config, tokenize: Callable[[str], list[str]], id_prefix: str = "c"):
+    def __init__(self, config, tokenize: Callable[[str], list[str]] | None, id_prefix: str = "c"):
         self.config = config
         self.tokenize = tokenize
         c = config
@@ -110,7 +111,11 @@ class IssueDetector:
             self._t_first = t
         self.posts_seen += 1
 
-        terms = self.tokenize(post.text)[: self.config.text.max_tokens] if post.text else []
+        max_tokens = self.config.text.max_tokens
+        if post.terms is not None:
+            terms = list(post.terms[:max_tokens])
+        else:
+            terms = self.tokenize(post.text)[:max_tokens] if post.text else []
         if terms:
             terms = self.compounds.expand(terms)
         home = None

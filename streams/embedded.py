@@ -4,9 +4,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from groundswell.detectors.pipeline import IssueDetector, PostIn
-
 from .contract import Post, PostParser, Reject
+from .detection import Detection, clean, late_reject
 from .pseudonym import Pseudonymizer
 
 
@@ -29,13 +28,20 @@ class EmbeddedRunner:
         self.parser = PostParser(pseudonymizer=pseudonymizer, max_text_chars=config.input.max_text_chars,
                                  max_line_bytes=config.input.max_line_bytes, min_year=config.input.min_year,
                                  max_year=config.input.max_year)
-        self.detector = IssueDetector(config, tokenize=tokenize or make_tokenizer(config))
+        self.tokenize = tokenize or make_tokenizer(config)
+        self._max_tokens = config.text.max_tokens
+        self.detection = Detection(config)
         self.on_alert, self.on_assignment, self.on_reject = on_alert, on_assignment, on_reject
         self.on_time = on_time   # event-time listener (e.g. alert delivery timers)
         self.metrics = metrics
         self.accepted = 0
         self.rejected = 0
         self.alerts = 0
+
+    @property
+    def detector(self):
+        """The detector of the whole stream (``sharding.by: none``)."""
+        return self.detection.detector("")
 
     def process_line(self, raw: bytes | str, source: str = "-", line_no: int = 0) -> None:
         item = self.parser.parse(raw)
@@ -52,13 +58,7 @@ class EmbeddedRunner:
         self.accepted += 1
         m = self.metrics
         t0 = time.perf_counter() if m else 0.0
-        issue, alerts = self.detector.learn_one(PostIn(
-            post.id, post.text, post.t, post.author, post.repost_of, post.lang, post.source, post.region))
-        self.on_assignment(post.id, issue)
-        for pid, iid in self.detector.due_reassignments(post.t):
-            self.on_assignment(pid, iid)
-        for a in alerts:
-            self._alert(a)
+        self._dispatch(self.detection.offer(0, clean(post, self.tokenize, self._max_tokens)))
         if self.on_time is not None:
             self.on_time(post.t)
         if m:
@@ -66,13 +66,28 @@ class EmbeddedRunner:
             m.posts.labels("accepted").inc()
             m.event_time_lag.set(time.time() - post.t)
             if self.accepted % 256 == 0:
-                m.issues_active.set(len(self.detector.issues))
-                m.candidates_active.set(len(self.detector.clusterer))
+                m.issues_active.set(sum(len(d.issues) for d in self.detection.detectors.values()))
+                m.candidates_active.set(sum(len(d.clusterer) for d in self.detection.detectors.values()))
 
     def finish(self) -> None:
-        """End of a finite input: report the final issue of every post whose cluster merged since it was read."""
-        for pid, iid in self.detector.reassignments():
-            self.on_assignment(pid, iid)
+        """End of a finite input: release the posts held for ordering, and report the final issue of every post
+        whose cluster merged since it was read."""
+        self._dispatch(self.detection.finish())
+
+    def _dispatch(self, out: list) -> None:
+        for kind, v in out:
+            if kind == "assignment":
+                self.on_assignment(*v)
+            elif kind == "alert":
+                self._alert(v)
+            else:   # late: older than posts already used (beyond event_time.reorder_s)
+                self.accepted -= 1
+                self.rejected += 1
+                r = late_reject(v, self.detection.merger.bound, self.config.event_time.reorder_s)
+                if self.metrics:
+                    self.metrics.posts.labels("rejected").inc()
+                    self.metrics.rejected.labels(r.reason).inc()
+                self.on_reject(r, "-", 0)
 
     def _alert(self, a: dict) -> None:
         self.alerts += 1

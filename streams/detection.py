@@ -1,0 +1,129 @@
+"""The pipeline's two halves, shared by both hosts (the embedded runner and the Faust agents).
+
+1. :func:`clean` (stateless, scales with input partitions): a validated :class:`Post` -> a *clean post*, the
+   JSON-able dict that travels between the halves (on Kafka: the ``clean-posts`` topic), with its terms already
+   segmented and its text cut to what alerts quote.
+2. :class:`Detection` (stateful): puts clean posts in event-time order over all input partitions
+   (:class:`EventTimeMerger`) and runs one :class:`IssueDetector` per shard (``sharding.by``). On Kafka one
+   ``Detection`` lives per partition of the repartitioned stream and is checkpointed to a Faust table.
+
+Outputs are returned as a list of ``(kind, value)`` in the order they happened: ``("assignment", (post_id,
+issue_id))``, ``("alert", record)``, ``("late", clean_post)``.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from groundswell.detectors.pipeline import IssueDetector, PostIn
+
+import orjson
+
+from .contract import Post, Reject, format_time
+from .ordering import LATE, EventTimeMerger
+
+SAMPLE_CHARS = 280      # alerts quote at most this much of a post (IssueDetector keeps text[:280])
+
+
+def clean(post: Post, tokenize: Callable[[str], list[str]], max_tokens: int) -> dict:
+    """The stateless half: a post and its terms, as a plain dict (JSON-safe; floats round-trip exactly)."""
+    d = {"id": post.id, "t": post.t, "text": post.text[:SAMPLE_CHARS],
+         "terms": tokenize(post.text)[:max_tokens] if post.text else []}
+    for k in ("author", "repost_of", "lang", "source", "region"):
+        v = getattr(post, k)
+        if v is not None:
+            d[k] = v
+    return d
+
+
+def late_reject(post: dict, bound: float, reorder_s: float) -> Reject:
+    """The reject line of a post that came after newer posts were already used."""
+    return Reject("late", f"created_at {format_time(post['t'])} is before {format_time(bound)}, up to which posts "
+                          f"were already used (event_time.reorder_s = {reorder_s:g})",
+                  orjson.dumps(post).decode()[:2000])
+
+
+def shard_key(by: str, post: dict) -> str:
+    """Which detector sees the post: one for everything (``none``), or one per language/source/region."""
+    if by == "none":
+        return ""
+    return str(post.get(by) or "und")
+
+
+class Detection:
+    """Event-time ordering + detectors per shard. Pure: time comes with the posts, markers with the data.
+
+    ``sources`` is the number of input partitions whose posts reach this instance (1 when embedded).
+    ``offer(source, post, seq)``: ``seq`` is the post's position in its source (a Kafka offset); a post at or
+    before the last position seen from that source is a replay after a crash upstream and is skipped.
+    """
+
+    def __init__(self, config, sources: int = 1):
+        self.config = config
+        self.by = config.sharding.by
+        self.merger = EventTimeMerger(sources, config.event_time.reorder_s)
+        self.detectors: dict[str, IssueDetector] = {}
+        self._seen: dict[int, int] = {}     # source -> last position offered (replay guard)
+        self.offered = 0
+        self.duplicates = 0
+        self.late = 0
+
+    def detector(self, shard: str) -> IssueDetector:
+        d = self.detectors.get(shard)
+        if d is None:
+            d = self.detectors[shard] = IssueDetector(
+                self.config, tokenize=None, id_prefix=f"{shard}-c" if shard else "c")
+        return d
+
+    def offer(self, source: int, post: dict, seq: int | None = None) -> list:
+        if seq is not None:
+            if seq <= self._seen.get(source, -1):
+                self.duplicates += 1
+                return []
+            self._seen[source] = seq
+        self.offered += 1
+        released = self.merger.offer(source, post["t"], post["id"], post)
+        if released is LATE:
+            self.late += 1
+            return [("late", post)]
+        return self._feed(released)
+
+    def mark(self, source: int, t: float, seq: int | None = None) -> list:
+        """A heartbeat: ``source`` has sent everything before event time ``t``."""
+        if seq is not None and seq > self._seen.get(source, -1):
+            self._seen[source] = seq
+        return self._feed(self.merger.mark(source, t))
+
+    def idle(self, source: int) -> list:
+        """``source`` went quiet. When all have, everything held is released and merged posts re-reported (as
+        at the end of a finite input)."""
+        out = self._feed(self.merger.idle(source))
+        if not self.merger._watermark() < float("inf"):
+            out += self._reassignments()
+        return out
+
+    def finish(self) -> list:
+        """End of a finite input (embedded): release everything, re-report posts whose issue changed."""
+        return self._feed(self.merger.flush()) + self._reassignments()
+
+    def _reassignments(self) -> list:
+        out = []
+        for shard in sorted(self.detectors):
+            out += [("assignment", pa) for pa in self.detectors[shard].reassignments()]
+        return out
+
+    def _feed(self, released: list) -> list:
+        out = []
+        by = self.by
+        for t, _, p in released:
+            det = self.detector(shard_key(by, p))
+            issue, alerts = det.learn_one(PostIn(
+                p["id"], p["text"], t, p.get("author"), p.get("repost_of"), p.get("lang"), p.get("source"),
+                p.get("region"), terms=p["terms"]))
+            out.append(("assignment", (p["id"], issue)))
+            out += [("assignment", pa) for pa in det.due_reassignments(t)]
+            out += [("alert", a) for a in alerts]
+        return out
+
+    @property
+    def held(self) -> int:
+        return len(self.merger)
