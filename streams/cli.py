@@ -68,11 +68,66 @@ def cmd_receiver(a) -> int:
 def cmd_check(a) -> int:
     if a.kind == "detector":
         load_config(a.file)
+    elif a.kind == "kafka":
+        from .kafka_settings import load_kafka_settings
+        load_kafka_settings(a.file, env={})
     else:
         from groundswell.alerts import load_alerting_config
         load_alerting_config(a.file)
     print(f"{a.file}: ok")
     return 0
+
+
+def _kafka_settings(a):
+    from .kafka_settings import load_kafka_settings
+    overrides = {}
+    if getattr(a, "bootstrap", None):
+        overrides["bootstrap"] = a.bootstrap
+    return load_kafka_settings(a.kafka_config, overrides=overrides)
+
+
+def cmd_worker(a) -> int:
+    import logging
+
+    from faust import Worker
+
+    from .faust_app import make_app
+    settings = _kafka_settings(a)
+    config = load_config(a.config or os.environ.get("GROUNDSWELL_CONFIG") or None)
+    port = a.metrics_port or (int(os.environ["GROUNDSWELL_METRICS_PORT"])
+                              if os.environ.get("GROUNDSWELL_METRICS_PORT") else None)
+    app = make_app(settings, config, metrics=_metrics(port))
+    logging.getLogger("groundswell").setLevel(a.loglevel.upper())
+    Worker(app, loglevel=a.loglevel).execute_from_commandline()
+    return 0
+
+
+def cmd_topics(a) -> int:
+    from .kafka_tools import create_topics, topic_specs
+    settings = _kafka_settings(a)
+    if a.action == "list":
+        for name, parts, cfg in topic_specs(settings):
+            print(f"{name}\t{parts} partitions\tretention.ms={cfg['retention.ms']}")
+        return 0
+    create_topics(settings)
+    return 0
+
+
+def cmd_replay(a) -> int:
+    from .kafka_tools import replay
+    if not a.to_kafka:
+        print("groundswell replay: only --to-kafka is supported (use `groundswell run` for the embedded host)",
+              file=sys.stderr)
+        return 2
+    settings = _kafka_settings(a)
+    summary = replay(a.inputs, settings, speed=a.speed, rate=a.rate, progress=False if a.no_progress else None)
+    print(summary.line(), file=sys.stderr)
+    return 0
+
+
+def _add_kafka_args(p) -> None:
+    p.add_argument("--kafka-config", help="Kafka settings YAML (default: the shipped config/kafka.yaml)")
+    p.add_argument("--bootstrap", help="host:port of the brokers (or GROUNDSWELL_KAFKA_BOOTSTRAP)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,8 +163,30 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", help="append received notifications to this JSON Lines file")
     v.set_defaults(func=cmd_receiver)
 
+    w = sub.add_parser("worker", help="run a Faust worker of the Kafka pipeline (web server on 127.0.0.1)")
+    _add_kafka_args(w)
+    w.add_argument("--config", help="detector config YAML (or GROUNDSWELL_CONFIG)")
+    w.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on PORT (or GROUNDSWELL_METRICS_PORT;"
+                                                    " address GROUNDSWELL_METRICS_ADDR, default 127.0.0.1)")
+    w.add_argument("-l", "--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    w.set_defaults(func=cmd_worker)
+
+    t = sub.add_parser("topics", help="create (or list) the Kafka topics of the pipeline")
+    t.add_argument("action", choices=["create", "list"])
+    _add_kafka_args(t)
+    t.set_defaults(func=cmd_topics)
+
+    rp = sub.add_parser("replay", help="send JSON Lines posts to the posts topic (a recorded stream, a test)")
+    rp.add_argument("inputs", nargs="+", metavar="FILE", help=".jsonl, .jsonl.gz or - for stdin")
+    rp.add_argument("--to-kafka", action="store_true", help="send to Kafka's posts topic (required)")
+    rp.add_argument("--speed", type=float, help="pace by event time, this many times faster than it happened")
+    rp.add_argument("--rate", type=float, help="send at most this many posts per second")
+    rp.add_argument("--no-progress", action="store_true")
+    _add_kafka_args(rp)
+    rp.set_defaults(func=cmd_replay)
+
     c = sub.add_parser("check", help="validate a config file")
-    c.add_argument("kind", choices=["detector", "alerting"])
+    c.add_argument("kind", choices=["detector", "alerting", "kafka"])
     c.add_argument("file")
     c.set_defaults(func=cmd_check)
     return p

@@ -19,3 +19,5 @@ class PipelineMetrics:
                                     registry=registry)
         self.event_time_lag = Gauge("groundswell_event_time_lag_seconds",
                                     "Wall clock minus the newest post's event time.", registry=registry)
+        self.snapshot_bytes = Gauge("groundswell_detector_snapshot_bytes",
+                                    "Size of the last detector checkpoint (Kafka host).", registry=registry)

@@ -1,0 +1,301 @@
+"""The Kafka host: Faust agents running the same two halves as the embedded runner (streams/detection.py).
+
+Topology (topic names from config/kafka.yaml; values JSON with ``"v": 1``)::
+
+    posts ──clean_posts──> clean-posts ──detect_issues: group_by(shard)──> <app>-clean-posts-by-shard
+      (raw lines)  │        (keyed by input partition:                       │  (one Detection per partition,
+                   │         one ordered path per input partition)           │   checkpointed to the table
+                   └──> post-rejects <───────────── late posts ──────────────┤   detector_snapshots)
+                                                     issue-alerts <──────────┤
+                                                     issue-assignments <─────┘
+
+* ``clean_posts`` is stateless (parse, validate, pseudonymise, segment): it scales with the input partitions.
+* ``detect_issues`` repartitions with Faust's ``group_by`` on the shard key (``sharding.by``) and keeps one
+  :class:`Detection` per partition of the repartitioned topic. Its state is not rebuilt per message (a detector is
+  megabytes): it is checkpointed whole to the ``detector_snapshots`` table (changelog-backed) every
+  ``worker.snapshot_every_s``, and input events are acknowledged only once a checkpoint covers them, so after a
+  crash the new owner restores the checkpoint and re-reads exactly the events after it. Alerts re-emitted by that
+  re-reading carry the same ``alert_id``.
+* Event time: posts are fed to detectors in ``(created_at, id)`` order over all input partitions (the same order
+  the embedded runner uses), held until every input partition has passed them. Input partitions announce their
+  progress with marks every ``mark_every_posts`` posts and go idle after ``idle_after_s`` without input (checked
+  against the broker's end offsets, so a lagging partition never counts as idle).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import faust
+import orjson
+from faust.types import TP
+
+from .contract import PostParser, Reject
+from .detection import Detection, clean, late_reject, shard_key
+from .embedded import make_tokenizer
+from .kafka_settings import KafkaSettings
+from .pseudonym import Pseudonymizer
+
+log = logging.getLogger("groundswell.worker")
+
+SCHEMA = 1
+CHUNK_BYTES = 512 * 1024          # snapshot pieces stay well under Kafka's default 1 MB message limit
+ALERT_HEADERS = {"groundswell-schema": b"alert/1"}
+
+
+def shard_topic_name(s: KafkaSettings) -> str:
+    return f"{s.topic_prefix}{s.app_id}-{s.topics.clean.name}-by-shard"
+
+
+@dataclass
+class _Partition:
+    """What one worker holds for one partition of the repartitioned stream."""
+    detection: Detection
+    offset: int = -1                       # last offset of the repartitioned topic applied to ``detection``
+    generation: int = 0
+    last_snapshot: float = field(default_factory=time.monotonic)
+    pending: list = field(default_factory=list)   # events applied but not covered by a checkpoint yet
+
+
+def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | None = None,
+             metrics=None, datadir: str | None = None) -> faust.App:
+    s, w = settings, settings.worker
+    app = faust.App(
+        s.app_id,
+        broker=[f"kafka://{h.strip()}" for h in s.bootstrap.split(",")],
+        store="memory://",                 # tables live in their changelog topics; a restart replays them
+        datadir=datadir or os.path.join(tempfile.gettempdir(), f"groundswell-{s.app_id}-{os.getpid()}"),
+        topic_partitions=s.shard_partitions,
+        topic_replication_factor=1,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=w.session_timeout_s,
+        broker_heartbeat_interval=w.heartbeat_s,
+        broker_rebalance_timeout=max(2 * w.session_timeout_s, 10.0),
+        broker_commit_interval=w.commit_interval_s,
+        broker_request_timeout=max(40.0, w.session_timeout_s + 5),
+        stream_wait_empty=False,           # events wait for a checkpoint to be acked: never block a rebalance on it
+        stream_recovery_delay=0.0,
+        producer_linger=0.005,
+        web_enabled=w.web_port > 0,
+        web_bind=w.web_bind,
+        web_host=w.web_bind,
+        web_port=w.web_port or 6066,
+    )
+    pseudonymizer = pseudonymizer or Pseudonymizer.from_env()
+    parser = PostParser(pseudonymizer=pseudonymizer, max_text_chars=config.input.max_text_chars,
+                        max_line_bytes=config.input.max_line_bytes, min_year=config.input.min_year,
+                        max_year=config.input.max_year)
+    tokenize = make_tokenizer(config)
+    max_tokens = config.text.max_tokens
+    n_sources = s.topics.posts.partitions
+    by = config.sharding.by
+
+    posts_topic = app.topic(s.topic("posts"), key_serializer="raw", value_serializer="raw",
+                            partitions=s.topics.posts.partitions)
+    clean_topic = app.topic(s.topic("clean"), key_serializer="raw", value_serializer="json",
+                            partitions=s.topics.clean.partitions)
+    rejects_topic = app.topic(s.topic("rejects"), key_serializer="raw", value_serializer="json")
+    alerts_topic = app.topic(s.topic("alerts"), key_serializer="raw", value_serializer="json")
+    assignments_topic = app.topic(s.topic("assignments"), key_serializer="raw", value_serializer="json")
+    shard_topic = app.topic(shard_topic_name(s), key_serializer="raw", value_serializer="json",
+                            partitions=s.shard_partitions, internal=True)
+    snapshots = app.Table("detector_snapshots", partitions=s.shard_partitions, key_type=str, value_type=bytes,
+                          help="detector checkpoints: <partition> -> manifest, <partition>/<gen>/<i> -> pieces")
+    snapshots.value_serializer = "raw"    # checkpoint pieces are pickled bytes (Table has no serializer argument;
+                                          # its changelog topic is derived from this attribute on first use)
+
+    # ---------------------------------------------------------------- clean_posts: stateless, per input partition
+    seen_at: dict[int, float] = {}        # input partition -> monotonic time of its last post here
+    last_offset: dict[int, int] = {}      # input partition -> last offset cleaned here
+    newest: dict[int, float] = {}         # input partition -> newest event time cleaned here
+    idle_sent: dict[int, float] = {}
+    cleaned: dict[int, int] = {}
+
+    async def send_reject(r: Reject, where: str, offset: int) -> None:
+        await rejects_topic.send(value={"v": SCHEMA, **r.to_json(source=where, offset=offset)})
+        if metrics:
+            metrics.posts.labels("rejected").inc()
+            metrics.rejected.labels(r.reason).inc()
+
+    @app.agent(posts_topic)
+    async def clean_posts(stream):
+        async for event in stream.events():
+            src, off = event.message.partition, event.message.offset
+            seen_at[src] = time.monotonic()
+            idle_sent.pop(src, None)
+            last_offset[src] = off
+            item = parser.parse(event.value if event.value is not None else b"")
+            if isinstance(item, Reject):
+                await send_reject(item, f"{s.topic('posts')}/{src}", off)
+                continue
+            c = clean(item, tokenize, max_tokens)
+            key = str(src).encode()
+            await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "post", "src": src, "off": off,
+                                                   "sources": n_sources, "post": c})
+            if item.t > newest.get(src, float("-inf")):
+                newest[src] = item.t
+            cleaned[src] = cleaned.get(src, 0) + 1
+            if cleaned[src] % w.mark_every_posts == 0:
+                await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "mark", "src": src, "off": off,
+                                                       "t": newest[src], "sources": n_sources})
+
+    @app.timer(1.0)
+    async def mark_idle_inputs():
+        """An input partition with nothing left to read for ``idle_after_s`` stops holding event time back."""
+        now = time.monotonic()
+        mine = [tp for tp in app.consumer.assignment() if tp.topic == posts_topic.get_topic_name()]
+        quiet = []
+        for tp in mine:
+            src = tp.partition
+            last = seen_at.setdefault(src, now)
+            if now - last >= w.idle_after_s and now - idle_sent.get(src, -1e18) >= w.snapshot_every_s:
+                quiet.append(tp)
+        if not quiet:
+            return
+        ends = await app.consumer.highwaters(*quiet)
+        for tp in quiet:
+            src = tp.partition
+            read = last_offset.get(src)
+            if read is None:
+                read = (app.consumer._read_offset.get(tp) if hasattr(app.consumer, "_read_offset") else None)
+            end = ends.get(tp)
+            if end is None or (end > 0 and (read is None or read + 1 < end)):
+                continue     # unread posts remain: lagging, not idle
+            idle_sent[src] = now
+            await clean_topic.send(key=str(src).encode(), value={
+                "v": SCHEMA, "kind": "idle", "src": src, "sources": n_sources})
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(app_, assigned, **kwargs):
+        now = time.monotonic()
+        for tp in assigned:
+            if tp.topic == posts_topic.get_topic_name():
+                seen_at[tp.partition] = now
+                last_offset.pop(tp.partition, None)
+
+    # ---------------------------------------------------------------- detect_issues: stateful, per shard partition
+    parts: dict[int, _Partition] = {}
+
+    async def route(value) -> bytes:
+        """Shard key for group_by. Marks and idles concern every detector: they are copied to all partitions
+        here, after this input partition's earlier posts were forwarded (same producer, so in order)."""
+        kind = value.get("kind") if isinstance(value, dict) else None
+        if kind in ("mark", "idle"):
+            for p in range(s.shard_partitions):
+                await shard_topic.send(key=b"", value=value, partition=p)
+            return b"\x00"          # the original also goes somewhere; a repeated mark changes nothing
+        if kind == "post":
+            return shard_key(by, value["post"]).encode()
+        return b"\x00"
+
+    def restore(q: int) -> _Partition:
+        manifest = snapshots.data.get(f"{q}")
+        if manifest is None:
+            return _Partition(Detection(config, sources=n_sources))
+        m = orjson.loads(manifest)
+        blob = b"".join(snapshots.data[f"{q}/{m['gen']}/{i}"] for i in range(m["chunks"]))
+        if hashlib.blake2b(blob, digest_size=16).hexdigest() != m["digest"]:
+            raise RuntimeError(f"detector snapshot of partition {q} is corrupt (digest mismatch)")
+        part = _Partition(pickle.loads(blob), offset=m["offset"], generation=m["gen"])
+        log.info("partition %d: restored detector state at offset %d (%d bytes)", q, m["offset"], len(blob))
+        return part
+
+    def write(q: int, key: str, value: bytes) -> None:
+        snapshots.data[key] = value
+        snapshots.send_changelog(q, key, value)
+
+    async def checkpoint(q: int, part: _Partition, grouped) -> None:
+        await app.producer.flush()       # outputs reach Kafka before the inputs behind them are committed
+        blob = pickle.dumps(part.detection, protocol=pickle.HIGHEST_PROTOCOL)
+        gen = 1 - part.generation        # write the other generation, then point the manifest at it
+        chunks = [blob[i:i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)] or [b""]
+        for i, c in enumerate(chunks):
+            write(q, f"{q}/{gen}/{i}", c)
+        write(q, f"{q}", orjson.dumps({"gen": gen, "chunks": len(chunks), "offset": part.offset,
+                                       "digest": hashlib.blake2b(blob, digest_size=16).hexdigest(),
+                                       "at": time.time()}))
+        part.generation = gen
+        part.last_snapshot = time.monotonic()
+        for ev in part.pending:
+            await grouped.ack(ev)
+        part.pending.clear()
+        if metrics:
+            metrics.snapshot_bytes.set(len(blob))
+
+    async def emit(out: list, q: int) -> None:
+        for kind, v in out:
+            if kind == "assignment":
+                if s.assignments:
+                    await assignments_topic.send(key=v[0].encode(), value={"post_id": v[0], "issue_id": v[1]})
+            elif kind == "alert":
+                await alerts_topic.send(key=v["issue_id"].encode(), value=v, headers=ALERT_HEADERS)
+                if metrics:
+                    metrics.alerts.labels(v["status"], v["severity"]).inc()
+            else:
+                d = parts[q].detection
+                await send_reject(late_reject(v, d.merger.bound, config.event_time.reorder_s),
+                                  f"{shard_topic_name(s)}/{q}", -1)
+
+    @app.agent(clean_topic)
+    async def detect_issues(stream):
+        grouped = stream.group_by(route, name="shard", topic=shard_topic)
+        shard_name = shard_topic.get_topic_name()
+        async for batch in grouped.noack_take(256, within=0.2):
+            assigned = app.consumer.assignment()
+            touched = set()
+            for ev in batch:
+                q, off = ev.message.partition, ev.message.offset
+                if TP(shard_name, q) not in assigned:
+                    continue            # revoked while buffered: its new owner re-reads it from the checkpoint
+                part = parts.get(q)
+                if part is None:
+                    part = parts[q] = restore(q)
+                if off <= part.offset:
+                    await grouped.ack(ev)   # already inside the restored checkpoint
+                    continue
+                part.offset = off
+                part.pending.append(ev)
+                touched.add(q)
+                v = ev.value
+                if not isinstance(v, dict) or v.get("v") != SCHEMA:
+                    log.warning("partition %d offset %d: unknown message schema, skipped", q, off)
+                    continue
+                det = part.detection
+                if v.get("sources", 0) > det.merger.sources:
+                    det.merger.add_sources(v["sources"])
+                kind = v.get("kind")
+                t0 = time.perf_counter()
+                if kind == "post":
+                    out = det.offer(v["src"], v["post"], v["off"])
+                elif kind == "mark":
+                    out = det.mark(v["src"], v["t"], v["off"])
+                elif kind == "idle":
+                    out = det.idle(v["src"])
+                else:
+                    out = []
+                await emit(out, q)
+                if metrics and kind == "post":
+                    metrics.processing.observe(time.perf_counter() - t0)
+                    metrics.posts.labels("accepted").inc()
+            now = time.monotonic()
+            for q in touched:
+                part = parts[q]
+                if now - part.last_snapshot >= w.snapshot_every_s:
+                    await checkpoint(q, part, grouped)
+
+    @app.on_partitions_revoked.connect
+    async def _revoked(app_, revoked, **kwargs):
+        for tp in revoked:
+            if tp.topic == shard_topic.get_topic_name():
+                parts.pop(tp.partition, None)   # unacked events will be re-read by the next owner
+
+    app.groundswell = {"parts": parts, "clean_posts": clean_posts, "detect_issues": detect_issues,
+                       "topics": {"posts": posts_topic, "clean": clean_topic, "rejects": rejects_topic,
+                                  "alerts": alerts_topic, "assignments": assignments_topic, "shard": shard_topic}}
+    return app
