@@ -127,6 +127,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     async def clean_posts(stream):
         async for event in stream.events():
             src, off = event.message.partition, event.message.offset
+            if src not in last_offset:
+                log.info("cleaning input partition %d from offset %d", src, off)
             seen_at[src] = time.monotonic()
             idle_sent.pop(src, None)
             last_offset[src] = off
@@ -222,6 +224,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                                        "at": time.time()}))
         part.generation = gen
         part.last_snapshot = time.monotonic()
+        log.info("partition %d: checkpoint at offset %d (%d bytes, %d events acked)", q, part.offset, len(blob),
+                 len(part.pending))
         for ev in part.pending:
             await grouped.ack(ev)
         part.pending.clear()

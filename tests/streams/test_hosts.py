@@ -1,0 +1,174 @@
+"""One suite, two hosts: the embedded runner and Faust workers on a real Kafka broker run the same logic and must
+behave the same. The Kafka-only tests below (scale-out, SIGKILL, broker restart) compare with the embedded run.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+
+import orjson
+import pytest
+
+from groundswell.streams.synthetic import generate
+from tests.streams.hosts import EmbeddedHost, KafkaHost, canonical
+
+KAFKA = [pytest.mark.kafka, pytest.mark.slow]
+
+
+@functools.lru_cache(maxsize=None)
+def stream_lines(seed: int = 5) -> tuple[bytes, ...]:
+    """A synthetic day (15k posts, zh and en chatter plus four planted issues)."""
+    s = generate(seed, hours=24, background_rate_per_min=4.0)
+    return tuple(orjson.dumps(p) for p in s.posts)
+
+
+@functools.lru_cache(maxsize=None)
+def planted(seed: int = 5):
+    s = generate(seed, hours=24, background_rate_per_min=4.0)
+    return s
+
+
+@pytest.fixture(params=["embedded", pytest.param("kafka", marks=KAFKA)])
+def host(request, tmp_path):
+    if request.param == "embedded":
+        yield EmbeddedHost(tmp_path)
+        return
+    h = KafkaHost(request.getfixturevalue("kafka_bootstrap"), request.getfixturevalue("kafka_names"), tmp_path)
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The embedded run of the test stream: what every host must reproduce."""
+    return EmbeddedHost(tmp_path_factory.mktemp("reference")).run(list(stream_lines()))
+
+
+def test_planted_issues_alerted_while_small(host, reference):
+    out = host.run(list(stream_lines()))
+    s = planted()
+    alerts = out.unique_alerts()
+    firing = [a for a in alerts if a["status"] == "firing"]
+    assert firing, "no alerts at all"
+    caught = set()
+    for a in firing:
+        events = {s.truth.get(pid) for pid in a["sample_post_ids"]} - {None}
+        caught |= events
+        if events and a["alert_id"].endswith(":1"):
+            e = next(x for x in s.events if x.name in events)
+            assert a["posts"] <= e.n_posts / 2, f"{e.name} first alerted at {a['posts']} of {e.n_posts} posts"
+    assert len(caught) >= 3, f"caught only {caught} of {[e.name for e in s.events]}"
+    # every accepted post has an issue report; nothing was rejected from this clean stream
+    assert len(out.final_assignments()) == len(stream_lines())
+    assert out.rejects == []
+    # and this host agrees with the embedded reference exactly
+    assert canonical(alerts) == canonical(reference.unique_alerts())
+    assert out.final_assignments() == reference.final_assignments()
+
+
+def _bad_lines() -> list[tuple[bytes, str]]:
+    huge = json.dumps({"id": "huge", "text": "x" * 20_000, "created_at": "2026-03-02T01:00:00Z"}).encode()
+    return [
+        (b"{not json", "invalid_json"),
+        (b'{"id": 7, "text": "a", "created_at": "2026-03-02T01:00:00Z"}', "wrong_type"),
+        (b'{"id": "bad-utf8", "text": "\xff\xfe", "created_at": "2026-03-02T01:00:00Z"}', "invalid_utf8"),
+        (b'["a list"]', "not_an_object"),
+        (b'{"id": "no-time", "text": "hello"}', "missing_field"),
+        (huge, "text_too_long"),
+        (b'{"id": "old", "text": "ancient post", "created_at": "1970-01-02T00:00:00Z"}', "timestamp_out_of_range"),
+    ]
+
+
+def test_bad_messages_go_to_rejects_with_reasons(host):
+    good = [orjson.dumps({"id": f"g{i}", "text": f"bus route {i % 7} delayed again today", "author": f"u{i}",
+                          "created_at": 1_772_409_600 + 60 * i}) for i in range(40)]
+    bad = _bad_lines()
+    lines = good[:20] + [b for b, _ in bad] + good[20:]
+    out = host.run(lines)
+    assert sorted(r["reason"] for r in out.rejects) == sorted(reason for _, reason in bad)
+    assert all(r["detail"] for r in out.rejects)
+    # the posts after the bad ones were processed: the pipeline went on
+    assert set(out.final_assignments()) == {f"g{i}" for i in range(40)}
+
+
+def test_late_posts_rejected_in_order_posts_used(host):
+    t0 = 1_772_409_600
+    lines = [orjson.dumps({"id": f"p{i}", "text": f"ferry timetable change {i}", "created_at": t0 + 30 * i})
+             for i in range(20)]
+    # 30 s out of order: within event_time.reorder_s (60 s), used in order
+    lines.insert(10, orjson.dumps({"id": "slightly-late", "text": "ferry timetable", "created_at": t0 + 30 * 8}))
+    # two hours behind, sent after the rest was used: rejected as late
+    later = [orjson.dumps({"id": "very-late", "text": "ferry timetable", "created_at": t0 - 7200})]
+    out = host.run(lines, later=later)
+    assert [r["reason"] for r in out.rejects] == ["late"]
+    assert "very-late" in out.rejects[0]["raw"]
+    assigned = out.final_assignments()
+    assert "slightly-late" in assigned and "very-late" not in assigned
+
+
+# ---------------------------------------------------------------------------- Kafka only
+
+def _worker_did_work(log: str) -> bool:
+    return "cleaning input partition" in log
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_two_workers_split_partitions_and_agree(kafka_bootstrap, kafka_names, tmp_path, reference):
+    h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=2)
+    try:
+        out = h.run(list(stream_lines()))
+        logs = [w.log() for w in h.workers]
+        assert all(_worker_did_work(log) for log in logs), "a worker got no input partition"
+        assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
+        assert out.final_assignments() == reference.final_assignments()
+    finally:
+        h.close()
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_sigkill_mid_stream_loses_no_alert(kafka_bootstrap, kafka_names, tmp_path, reference):
+    lines = list(stream_lines())
+    h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=1)
+    try:
+        h.start()
+        h.send(lines[: len(lines) // 2])
+        w = h.workers[0]
+        deadline = time.monotonic() + 60
+        while "checkpoint" not in w.log() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert "checkpoint" in w.log(), w.log()[-3000:]
+        time.sleep(0.5)
+        w.kill()                                # SIGKILL: no clean shutdown, no final commit
+        h.send(lines[len(lines) // 2:])
+        h.start()                               # a new worker restores the checkpoint and re-reads the rest
+        out = h.collect(expect_posts=len(lines))
+        assert "restored detector state" in h.workers[1].log()
+        assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
+        assert out.final_assignments() == reference.final_assignments()
+    finally:
+        h.close()
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_broker_restart_mid_stream(kafka_broker_factory, kafka_names, tmp_path, reference):
+    broker = kafka_broker_factory(num_partitions=1)
+    lines = list(stream_lines())
+    h = KafkaHost(broker.bootstrap, kafka_names, tmp_path, workers=1)
+    try:
+        h.start()
+        h.send(lines[: len(lines) // 2])
+        time.sleep(2)
+        broker.restart()
+        h.send(lines[len(lines) // 2:])
+        out = h.collect(expect_posts=len(lines), timeout=180)
+        assert h.workers[0].proc.poll() is None, "the worker died with the broker"
+        assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
+        assert out.final_assignments() == reference.final_assignments()
+    finally:
+        h.close()
