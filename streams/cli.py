@@ -96,7 +96,14 @@ def cmd_worker(a) -> int:
     config = load_config(a.config or os.environ.get("GROUNDSWELL_CONFIG") or None)
     port = a.metrics_port or (int(os.environ["GROUNDSWELL_METRICS_PORT"])
                               if os.environ.get("GROUNDSWELL_METRICS_PORT") else None)
-    app = make_app(settings, config, metrics=_metrics(port))
+    alerting = None
+    if not a.no_alerting:
+        from groundswell.config.schema import default_config_path
+        alerting = a.alerting or os.environ.get("GROUNDSWELL_ALERTING") or str(
+            default_config_path().with_name("alerting.yaml"))
+        from groundswell.alerts import load_alerting_config
+        load_alerting_config(alerting)      # fail fast on a bad file
+    app = make_app(settings, config, metrics=_metrics(port), alerting=alerting)
     logging.getLogger("groundswell").setLevel(a.loglevel.upper())
     Worker(app, loglevel=a.loglevel).execute_from_commandline()
     return 0
@@ -168,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--config", help="detector config YAML (or GROUNDSWELL_CONFIG)")
     w.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on PORT (or GROUNDSWELL_METRICS_PORT;"
                                                     " address GROUNDSWELL_METRICS_ADDR, default 127.0.0.1)")
+    w.add_argument("--alerting", help="alerting config YAML (or GROUNDSWELL_ALERTING; default: the shipped "
+                                      "config/alerting.yaml): the worker owning issue-alerts delivers notifications")
+    w.add_argument("--no-alerting", action="store_true", help="only detect; deliver nothing")
     w.add_argument("-l", "--loglevel", default="info", choices=["debug", "info", "warning", "error"])
     w.set_defaults(func=cmd_worker)
 

@@ -63,13 +63,16 @@ class _Partition:
 
 
 def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | None = None,
-             metrics=None, datadir: str | None = None) -> faust.App:
+             metrics=None, datadir: str | None = None, alerting: str | None = None) -> faust.App:
+    """The Faust app. ``alerting``: an alerting config YAML; alerts are then routed and delivered by the worker
+    that owns the (single) issue-alerts partition, with its outbox in a Faust table."""
     s, w = settings, settings.worker
+    datadir = datadir or os.path.join(tempfile.gettempdir(), f"groundswell-{s.app_id}-{os.getpid()}")
     app = faust.App(
         s.app_id,
         broker=[f"kafka://{h.strip()}" for h in s.bootstrap.split(",")],
         store="memory://",                 # tables live in their changelog topics; a restart replays them
-        datadir=datadir or os.path.join(tempfile.gettempdir(), f"groundswell-{s.app_id}-{os.getpid()}"),
+        datadir=datadir,
         topic_partitions=s.shard_partitions,
         topic_replication_factor=1,
         table_standby_replicas=0,
@@ -125,27 +128,35 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
 
     @app.agent(posts_topic)
     async def clean_posts(stream):
-        async for event in stream.events():
-            src, off = event.message.partition, event.message.offset
-            if src not in last_offset:
-                log.info("cleaning input partition %d from offset %d", src, off)
-            seen_at[src] = time.monotonic()
-            idle_sent.pop(src, None)
-            last_offset[src] = off
-            item = parser.parse(event.value if event.value is not None else b"")
-            if isinstance(item, Reject):
-                await send_reject(item, f"{s.topic('posts')}/{src}", off)
-                continue
-            c = clean(item, tokenize, max_tokens)
-            key = str(src).encode()
-            await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "post", "src": src, "off": off,
-                                                   "sources": n_sources, "post": c})
-            if item.t > newest.get(src, float("-inf")):
-                newest[src] = item.t
-            cleaned[src] = cleaned.get(src, 0) + 1
-            if cleaned[src] % w.mark_every_posts == 0:
-                await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "mark", "src": src, "off": off,
-                                                       "t": newest[src], "sources": n_sources})
+        # Batches: Faust's cost per message (consume, forward, produce) dwarfs cleaning a post, so the internal
+        # stream carries up to 500 clean posts of one input partition (and one shard) per message.
+        async for events in stream.take_events(500, within=0.05):
+            groups: dict[tuple[int, str], list] = {}
+            for event in events:
+                src, off = event.message.partition, event.message.offset
+                if src not in last_offset:
+                    log.info("cleaning input partition %d from offset %d", src, off)
+                seen_at[src] = time.monotonic()
+                idle_sent.pop(src, None)
+                last_offset[src] = off
+                item = parser.parse(event.value if event.value is not None else b"")
+                if isinstance(item, Reject):
+                    await send_reject(item, f"{s.topic('posts')}/{src}", off)
+                    continue
+                c = clean(item, tokenize, max_tokens)
+                groups.setdefault((src, shard_key(by, c)), []).append({"off": off, "post": c})
+                if item.t > newest.get(src, float("-inf")):
+                    newest[src] = item.t
+            for (src, shard), items in groups.items():
+                key = str(src).encode()
+                await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src, "shard": shard,
+                                                       "sources": n_sources, "posts": items})
+                before = cleaned.get(src, 0)
+                cleaned[src] = before + len(items)
+                if cleaned[src] // w.mark_every_posts != before // w.mark_every_posts:
+                    await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "mark", "src": src,
+                                                           "off": items[-1]["off"], "t": newest[src],
+                                                           "sources": n_sources})
 
     @app.timer(1.0)
     async def mark_idle_inputs():
@@ -192,8 +203,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             for p in range(s.shard_partitions):
                 await shard_topic.send(key=b"", value=value, partition=p)
             return b"\x00"          # the original also goes somewhere; a repeated mark changes nothing
-        if kind == "post":
-            return shard_key(by, value["post"]).encode()
+        if kind == "posts":
+            return value["shard"].encode()
         return b"\x00"
 
     def restore(q: int) -> _Partition:
@@ -250,7 +261,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     async def detect_issues(stream):
         grouped = stream.group_by(route, name="shard", topic=shard_topic)
         shard_name = shard_topic.get_topic_name()
-        async for batch in grouped.noack_take(256, within=0.2):
+        async for batch in grouped.noack_take(64, within=0.1):
             assigned = app.consumer.assignment()
             touched = set()
             for ev in batch:
@@ -275,8 +286,11 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     det.merger.add_sources(v["sources"])
                 kind = v.get("kind")
                 t0 = time.perf_counter()
-                if kind == "post":
-                    out = det.offer(v["src"], v["post"], v["off"])
+                if kind == "posts":
+                    src = v["src"]
+                    out = []
+                    for item in v["posts"]:
+                        out += det.offer(src, item["post"], item["off"])
                 elif kind == "mark":
                     out = det.mark(v["src"], v["t"], v["off"])
                 elif kind == "idle":
@@ -284,9 +298,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 else:
                     out = []
                 await emit(out, q)
-                if metrics and kind == "post":
-                    metrics.processing.observe(time.perf_counter() - t0)
-                    metrics.posts.labels("accepted").inc()
+                if metrics and kind == "posts":
+                    n = len(v["posts"])
+                    metrics.processing.observe((time.perf_counter() - t0) / max(n, 1))
+                    metrics.posts.labels("accepted").inc(n)
             now = time.monotonic()
             for q in touched:
                 part = parts[q]
@@ -299,7 +314,76 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             if tp.topic == shard_topic.get_topic_name():
                 parts.pop(tp.partition, None)   # unacked events will be re-read by the next owner
 
+    if alerting:
+        _add_delivery(app, s, alerting, alerts_topic, os.path.join(datadir, "alerts"))
+
     app.groundswell = {"parts": parts, "clean_posts": clean_posts, "detect_issues": detect_issues,
                        "topics": {"posts": posts_topic, "clean": clean_topic, "rejects": rejects_topic,
                                   "alerts": alerts_topic, "assignments": assignments_topic, "shard": shard_topic}}
     return app
+
+
+def _add_delivery(app: faust.App, s: KafkaSettings, alerting: str, alerts_topic, outbox_dir: str) -> None:
+    """notify_alerts: issue-alerts (a small stream, one partition: the one global view, and it is small) ->
+    routing, grouping, inhibition, silences -> outbox table -> webhooks. Runs on wall time (live delivery)."""
+    import json
+
+    from groundswell.alerts import Notifier
+
+    from .alert_delivery import TableOutbox, TopicDeadLetters
+
+    outbox_table = app.Table("alert_outbox", partitions=s.topics.alerts.partitions, key_type=str,
+                             value_type=bytes, help="pending notifications, recent outcomes, dispatcher state")
+    outbox_table.value_serializer = "raw"
+    dead_topic = app.topic(s.topic("dead_letters"), key_serializer="raw", value_serializer="json")
+    holder: dict = {}
+
+    def owner() -> bool:
+        return TP(alerts_topic.get_topic_name(), 0) in app.consumer.assignment()
+
+    def notifier() -> Notifier:
+        n = holder.get("n")
+        if n is None:
+            outbox = TableOutbox(outbox_table)
+            n = Notifier(alerting, outbox_dir=outbox_dir, outbox=outbox, dead_letters=TopicDeadLetters(dead_topic))
+            state = outbox.load_state()
+            if state:
+                n.dispatcher.restore(state)
+            holder.update(n=n, outbox=outbox, state=json.dumps(state, sort_keys=True) if state else None)
+            log.info("alert delivery: %d notifications pending from before", len(outbox))
+        return n
+
+    def save() -> None:
+        n = holder["n"]
+        snap = n.dispatcher.snapshot()
+        text = json.dumps(snap, sort_keys=True)
+        if text != holder.get("state"):
+            holder["outbox"].save_state(snap)
+            holder["state"] = text
+
+    @app.agent(alerts_topic)
+    async def notify_alerts(stream):
+        async for event in stream.events():
+            n = notifier()
+            try:
+                n.submit(event.value, now=time.time())
+            except ValueError as e:
+                log.warning("issue-alerts offset %d: not an alert record (%s), skipped", event.message.offset, e)
+                continue
+            n.tick(time.time())
+            save()    # before this event is acked: the changelog write is flushed before the offset commit
+
+    @app.timer(1.0)
+    async def deliver_alerts():
+        if not owner():
+            return
+        n = notifier()
+        n.tick(time.time())
+        save()
+        if n.outbox.pending():
+            await n.drain(5.0)
+
+    @app.on_partitions_revoked.connect
+    async def _drop_notifier(app_, revoked, **kwargs):
+        if any(tp.topic == alerts_topic.get_topic_name() for tp in revoked):
+            holder.clear()

@@ -29,6 +29,7 @@ class Topics(_Section):
     clean: TopicSettings = TopicSettings(name="clean-posts", partitions=4, retention_s=86400)
     alerts: TopicSettings = TopicSettings(name="issue-alerts", partitions=1, retention_s=90 * 86400)
     assignments: TopicSettings = TopicSettings(name="issue-assignments", partitions=4, retention_s=7 * 86400)
+    dead_letters: TopicSettings = TopicSettings(name="alert-dead-letters", partitions=1, retention_s=90 * 86400)
 
 
 class WorkerSettings(_Section):

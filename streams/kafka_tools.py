@@ -21,7 +21,7 @@ def topic_specs(s: KafkaSettings) -> list[tuple[str, int, dict[str, str]]]:
     """(name, partitions, topic configs) of every topic the app reads or writes."""
     from .faust_app import shard_topic_name
     specs = []
-    for which in ("posts", "rejects", "clean", "alerts", "assignments"):
+    for which in ("posts", "rejects", "clean", "alerts", "assignments", "dead_letters"):
         t = getattr(s.topics, which)
         specs.append((s.topic(which), t.partitions, {"retention.ms": str(int(t.retention_s * 1000))}))
     specs.append((shard_topic_name(s), s.shard_partitions,

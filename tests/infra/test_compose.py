@@ -142,6 +142,19 @@ def test_commands(services):
     assert services["topics"].get("restart", "no") == "no"
     recv = _command(services["receiver"])
     assert recv.startswith("groundswell receiver") and "--port 9000" in recv
+    # the workers post to http://receiver:9000/: inside its container it must not listen on loopback only
+    assert "--host 0.0.0.0" in recv
+
+
+def test_commands_parse_with_the_real_cli(services):
+    """Every `groundswell ...` command in the compose file is accepted by the CLI that ships."""
+    import shlex
+
+    from groundswell.streams.cli import build_parser
+    for name in ("topics", *WORKERS, "receiver"):
+        argv = shlex.split(_command(services[name]))
+        assert argv[0] == "groundswell"
+        build_parser().parse_args(argv[1:])     # SystemExit on an unknown command or option
 
 
 def test_published_ports_bind_loopback(services):

@@ -6,6 +6,7 @@ The Kafka host runs real ``groundswell worker`` subprocesses against the real br
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -15,6 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
+from groundswell.streams.synthetic import generate
 from tests.fixtures.kafka_broker import KafkaNames, consume_all
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +47,17 @@ worker:
   idle_after_s: 2
   mark_every_posts: 50
 """
+
+
+@functools.lru_cache(maxsize=None)
+def planted(seed: int = 5):
+    """A synthetic day (15k posts: zh and en chatter, four planted issues, traps)."""
+    return generate(seed, hours=24, background_rate_per_min=4.0)
+
+
+@functools.lru_cache(maxsize=None)
+def stream_lines(seed: int = 5) -> tuple[bytes, ...]:
+    return tuple(orjson.dumps(p) for p in planted(seed).posts)
 
 
 @dataclass
@@ -106,10 +121,12 @@ def read_jsonl(path: Path) -> list[dict]:
 class Worker:
     """One `groundswell worker` subprocess."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, settings_path: Path, config_path: str | None):
+    def __init__(self, env: dict[str, str], log_path: Path, settings_path: Path, config_path: str | None,
+                 alerting: str | None = None):
         self.env, self.log_path = env, log_path
         self.args = [sys.executable, "-m", "groundswell.streams.cli", "worker", "--kafka-config", str(settings_path),
-                     "-l", "info"] + (["--config", config_path] if config_path else [])
+                     "-l", "info"] + (["--config", config_path] if config_path else []) + (
+                         ["--alerting", alerting] if alerting else ["--no-alerting"])
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Worker":
@@ -150,8 +167,9 @@ class KafkaHost:
     name = "kafka"
 
     def __init__(self, bootstrap: str, names: KafkaNames, tmp: Path, config_path: str | None = None,
-                 workers: int = 1):
+                 workers: int = 1, alerting: str | None = None):
         self.bootstrap, self.tmp, self.config_path, self.n_workers = bootstrap, tmp, config_path, workers
+        self.alerting = alerting
         self.prefix = names.prefix.lower().replace("_", "-").replace("--", "-") + "-"
         self.app_id = names.app_id()
         self.settings_path = tmp / "kafka.yaml"
@@ -182,7 +200,8 @@ class KafkaHost:
 
     def start_worker(self) -> Worker:
         self.create_topics()
-        w = Worker(self.env, self.tmp / f"worker-{len(self.workers)}.log", self.settings_path, self.config_path)
+        w = Worker(self.env, self.tmp / f"worker-{len(self.workers)}.log", self.settings_path, self.config_path,
+                   self.alerting)
         self.workers.append(w.start())
         return w
 

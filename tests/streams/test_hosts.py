@@ -3,30 +3,15 @@ behave the same. The Kafka-only tests below (scale-out, SIGKILL, broker restart)
 """
 from __future__ import annotations
 
-import functools
 import json
 import time
 
 import orjson
 import pytest
 
-from groundswell.streams.synthetic import generate
-from tests.streams.hosts import EmbeddedHost, KafkaHost, canonical
+from tests.streams.hosts import EmbeddedHost, KafkaHost, canonical, planted, stream_lines
 
 KAFKA = [pytest.mark.kafka, pytest.mark.slow]
-
-
-@functools.lru_cache(maxsize=None)
-def stream_lines(seed: int = 5) -> tuple[bytes, ...]:
-    """A synthetic day (15k posts, zh and en chatter plus four planted issues)."""
-    s = generate(seed, hours=24, background_rate_per_min=4.0)
-    return tuple(orjson.dumps(p) for p in s.posts)
-
-
-@functools.lru_cache(maxsize=None)
-def planted(seed: int = 5):
-    s = generate(seed, hours=24, background_rate_per_min=4.0)
-    return s
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=KAFKA)])
@@ -39,12 +24,6 @@ def host(request, tmp_path):
         yield h
     finally:
         h.close()
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The embedded run of the test stream: what every host must reproduce."""
-    return EmbeddedHost(tmp_path_factory.mktemp("reference")).run(list(stream_lines()))
 
 
 def test_planted_issues_alerted_while_small(host, reference):
@@ -120,7 +99,10 @@ def _worker_did_work(log: str) -> bool:
 def test_two_workers_split_partitions_and_agree(kafka_bootstrap, kafka_names, tmp_path, reference):
     h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=2)
     try:
-        out = h.run(list(stream_lines()))
+        h.create_topics()
+        h.send(list(stream_lines()))        # the whole file first (a backlog), then the workers
+        h.start()
+        out = h.collect(expect_posts=len(stream_lines()), timeout=240)
         logs = [w.log() for w in h.workers]
         assert all(_worker_did_work(log) for log in logs), "a worker got no input partition"
         assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
