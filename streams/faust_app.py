@@ -85,6 +85,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         stream_wait_empty=False,           # events wait for a checkpoint to be acked: never block a rebalance on it
         stream_recovery_delay=0.0,
         producer_linger=0.005,
+        producer_max_batch_size=512 * 1024,   # one batch per partition in flight: small batches stall the agents
         web_enabled=w.web_port > 0,
         web_bind=w.web_bind,
         web_host=w.web_bind,
@@ -119,6 +120,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     newest: dict[int, float] = {}         # input partition -> newest event time cleaned here
     idle_sent: dict[int, float] = {}
     cleaned: dict[int, int] = {}
+    lag_checked = [0.0]
 
     async def send_reject(r: Reject, where: str, offset: int) -> None:
         await rejects_topic.send(value={"v": SCHEMA, **r.to_json(source=where, offset=offset)})
@@ -163,6 +165,11 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         """An input partition with nothing left to read for ``idle_after_s`` stops holding event time back."""
         now = time.monotonic()
         mine = [tp for tp in app.consumer.assignment() if tp.topic == posts_topic.get_topic_name()]
+        if metrics and mine and now - lag_checked[0] >= 5.0:
+            lag_checked[0] = now
+            ends = await app.consumer.highwaters(*mine)
+            metrics.input_lag.set(sum(max(0, e - (last_offset.get(tp.partition, -1) + 1))
+                                      for tp, e in ends.items() if e is not None and tp.partition in last_offset))
         quiet = []
         for tp in mine:
             src = tp.partition
@@ -246,8 +253,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     async def emit(out: list, q: int) -> None:
         for kind, v in out:
             if kind == "assignment":
-                if s.assignments:
-                    await assignments_topic.send(key=v[0].encode(), value={"post_id": v[0], "issue_id": v[1]})
+                if s.assignments:   # buffered; flushed before the inputs behind it are committed
+                    assignments_topic.send_soon(key=v[0].encode(), value={"post_id": v[0], "issue_id": v[1]})
             elif kind == "alert":
                 await alerts_topic.send(key=v["issue_id"].encode(), value=v, headers=ALERT_HEADERS)
                 if metrics:
@@ -302,6 +309,13 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     n = len(v["posts"])
                     metrics.processing.observe((time.perf_counter() - t0) / max(n, 1))
                     metrics.posts.labels("accepted").inc(n)
+            if metrics and touched:
+                dets = [d for p in parts.values() for d in p.detection.detectors.values()]
+                metrics.issues_active.set(sum(len(d.issues) for d in dets))
+                metrics.candidates_active.set(sum(len(d.clusterer) for d in dets))
+                newest_t = max((d._t_max for d in dets), default=None)
+                if newest_t is not None and newest_t > 0:
+                    metrics.event_time_lag.set(time.time() - newest_t)
             now = time.monotonic()
             for q in touched:
                 part = parts[q]

@@ -21,3 +21,5 @@ class PipelineMetrics:
                                     "Wall clock minus the newest post's event time.", registry=registry)
         self.snapshot_bytes = Gauge("groundswell_detector_snapshot_bytes",
                                     "Size of the last detector checkpoint (Kafka host).", registry=registry)
+        self.input_lag = Gauge("groundswell_input_lag_messages",
+                               "Posts on this worker's input partitions not read yet (Kafka host).", registry=registry)

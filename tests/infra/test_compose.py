@@ -33,6 +33,8 @@ METRICS = {  # name -> type, as specified for the dashboard
     "groundswell_notifications_total": "counter",
     "groundswell_dead_letters_total": "counter",
     "groundswell_notification_queue": "gauge",
+    "groundswell_input_lag_messages": "gauge",
+    "groundswell_detector_snapshot_bytes": "gauge",
 }
 SERIES = {m for m in METRICS} | {f"{m}{s}" for m, t in METRICS.items() if t == "histogram"
                                 for s in ("_bucket", "_sum", "_count")}
@@ -303,6 +305,22 @@ def test_dashboard_json(dashboard):
         assert panel["datasource"]["uid"] == ds_uid
         for t in panel["targets"]:
             assert t.get("datasource", panel["datasource"])["uid"] == ds_uid
+
+
+def test_metric_list_is_what_the_code_exports():
+    """The list above is the code's: every pipeline metric (embedded and Kafka workers) is on the dashboard."""
+    from prometheus_client import CollectorRegistry
+
+    from groundswell.streams.metrics import PipelineMetrics
+    reg = CollectorRegistry()
+    PipelineMetrics(reg)
+    exported = {}
+    for fam in reg.collect():
+        name = fam.name + ("_total" if fam.type == "counter" else "")
+        exported[name] = fam.type
+    pipeline = {k: v for k, v in METRICS.items() if not k.startswith(("groundswell_notification",
+                                                                      "groundswell_dead_letters"))}
+    assert exported == pipeline
 
 
 def test_dashboard_promql_uses_only_known_metrics(dashboard):

@@ -30,7 +30,7 @@ receivers:
     type: webhook
     url_env: TEST_HOOK_URL
     secret_env: TEST_HOOK_SECRET
-delivery: {timeout_s: 1, max_attempts: 10000, backoff_initial_s: 0.2, backoff_max_s: 1, rate_limit_per_min: 60000}
+delivery: {timeout_s: 1, max_attempts: 100, backoff_initial_s: 0.2, backoff_max_s: 1, rate_limit_per_min: 60000}
 """
 
 
