@@ -129,8 +129,8 @@ class Collector(threading.Thread):
                 now = time.time()
                 if tp.topic == a_name:
                     for r in records:
-                        pid = orjson.loads(r.value)["post_id"]
-                        self.assigned.setdefault(pid, now)
+                        for a in orjson.loads(r.value)["assignments"]:
+                            self.assigned.setdefault(a["post_id"], now)
                 elif tp.topic == al_name:
                     for r in records:
                         self.alerts.append((now, orjson.loads(r.value)))
@@ -185,7 +185,7 @@ class App:
 
 
 def produce(settings, lines: list[bytes], rate: float | None = None, sent_at: dict | None = None,
-            times: list | None = None):
+            times: list | None = None, ids: list | None = None, sent_id: dict | None = None):
     from kafka import KafkaProducer
     prod = KafkaProducer(bootstrap_servers=settings.bootstrap, acks=1, linger_ms=10, batch_size=512 * 1024)
     topic = settings.topic("posts")
@@ -195,11 +195,20 @@ def produce(settings, lines: list[bytes], rate: float | None = None, sent_at: di
             wait = i / rate - (time.time() - t0)
             if wait > 0:
                 time.sleep(wait)
-        prod.send(topic, value=raw)
+        prod.send(topic, key=_key(raw), value=raw)   # keyed by post id, as `groundswell replay` does
         if sent_at is not None:
             sent_at[times[i]] = time.time()
+        if sent_id is not None:
+            sent_id[ids[i]] = time.time()
     prod.flush()
     prod.close()
+
+
+def _key(raw: bytes) -> bytes:
+    """Post id as the message key. Keyless messages go through kafka-python's sticky partitioner, which fills
+    one partition for seconds at a time: the others' event time stalls and holds every post back."""
+    import orjson
+    return orjson.loads(raw)["id"].encode()
 
 
 def pct(xs, q):
@@ -264,16 +273,19 @@ def main() -> int:
                 base = ts[-1]
                 # shift event times after the drained stream so they are not late
                 shift = 86400 * 40
-                shifted, times = [], []
+                shifted, times, ids = [], [], []
                 for x in more:
                     d = orjson.loads(x)
                     p = parser.parse(x)
                     d["created_at"] = p.t + shift
                     shifted.append(orjson.dumps(d))
                     times.append(p.t + shift)
+                    ids.append(d["id"])
                 sent_at: dict[float, float] = {}
+                sent_id: dict[str, float] = {}
                 n_alerts = len(col.alerts)
-                produce(app.settings, shifted, rate=a.latency_rate, sent_at=sent_at, times=times)
+                produce(app.settings, shifted, rate=a.latency_rate, sent_at=sent_at, times=times, ids=ids,
+                        sent_id=sent_id)
                 deadline = time.time() + 120
                 while len(col.assigned) < a.posts + len(shifted) and time.time() < deadline:
                     time.sleep(0.5)
@@ -284,6 +296,9 @@ def main() -> int:
                     t = datetime_seconds(al["at"])
                     if t in sent_at:
                         lat.append(got - sent_at[t])
+                post_lat = [col.assigned[i] - t for i, t in sent_id.items() if i in col.assigned]
+                print(f"  post -> assignment (paced): p50 {pct(post_lat, .5):.2f} s, p95 {pct(post_lat, .95):.2f} s, "
+                      f"p99 {pct(post_lat, .99):.2f} s over {len(post_lat):,} posts", flush=True)
                 print(f"  latency (paced {a.latency_rate:.0f} posts/s, reorder_s={a.reorder_s:g}): "
                       f"{len(lat)} firing alerts, p50 {pct(lat, .5):.2f} s, p95 {pct(lat, .95):.2f} s, "
                       f"p99 {pct(lat, .99):.2f} s", flush=True)
@@ -317,7 +332,7 @@ def main() -> int:
                     target = 2 * cap * el if el < a.overload_s else over + 0.5 * cap * (el - a.overload_s)
                     if i > target:
                         time.sleep(min(0.05, (i - target) / cap))
-                    prod.send(app.settings.topic("posts"), value=raw)
+                    prod.send(app.settings.topic("posts"), key=_key(raw), value=raw)
                     produced[0] = i + 1
                 prod.flush()
 

@@ -251,10 +251,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             metrics.snapshot_bytes.set(len(blob))
 
     async def emit(out: list, q: int) -> None:
+        assigned = []
         for kind, v in out:
             if kind == "assignment":
-                if s.assignments:   # buffered; flushed before the inputs behind it are committed
-                    assignments_topic.send_soon(key=v[0].encode(), value={"post_id": v[0], "issue_id": v[1]})
+                assigned.append(v)
             elif kind == "alert":
                 await alerts_topic.send(key=v["issue_id"].encode(), value=v, headers=ALERT_HEADERS)
                 if metrics:
@@ -263,6 +263,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 d = parts[q].detection
                 await send_reject(late_reject(v, d.merger.bound, config.event_time.reorder_s),
                                   f"{shard_topic_name(s)}/{q}", -1)
+        if assigned and s.assignments:
+            # one message per input batch: a message per post halved the worker's throughput
+            await assignments_topic.send(key=str(q).encode(), value={
+                "v": SCHEMA, "assignments": [{"post_id": p, "issue_id": i} for p, i in assigned]})
 
     @app.agent(clean_topic)
     async def detect_issues(stream):

@@ -241,7 +241,8 @@ class KafkaHost:
         def values(which):
             return [json.loads(r.value) for r in consume_all(self.bootstrap, self.topic(which), idle=0.5,
                                                              timeout=20)]
-        return Outputs(values("alerts"), values("assignments"), values("rejects"))
+        assignments = [a for batch in values("assignments") for a in batch["assignments"]]
+        return Outputs(values("alerts"), assignments, values("rejects"))
 
     def run(self, lines: list[bytes], later: list[bytes] = ()) -> Outputs:
         """``later`` is sent once the outputs of ``lines`` are complete (after the idle flush)."""
