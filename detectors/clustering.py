@@ -186,6 +186,11 @@ class OnlineClusterer:
             cid, sim = self.predict_one(terms)
             if cid is not None and sim >= self.assign_threshold:
                 c = self._clusters[cid]
+                if t - c.last_t > self.idle_ttl_s:
+                    # kept past idle_ttl_s only because it is pinned (a resolved issue, remembered to be re-opened
+                    # by the issue tracker): its decayed counts would let the first post that joins it now take it
+                    # over, and a story of weeks ago would turn into today's
+                    c = None
         if c is None:
             c = self._new_cluster(t)
         self._add(c, terms, t, self.vocabulary.learn_one(terms, t))
@@ -312,6 +317,8 @@ class OnlineClusterer:
             for cid in index.get(term, ()):
                 if cid != c.id:
                     o = clusters[cid]
+                    if c.last_t - o.last_t > self.idle_ttl_s:
+                        continue   # a dormant pinned cluster (see learn_one): only the issue tracker re-opens it
                     other = o.weights[term] / o.mass
                     partial[cid] = partial.get(cid, 0.0) + (share if share < other else other)
         best = sorted(partial, key=lambda cid: (-partial[cid], cid))[:k_best]

@@ -146,9 +146,11 @@ class IssueTracker:
                 del self._issues[cid]
                 continue
             if issue.status == "firing" and t - issue.last_voice_t > s.resolve_after_s:
-                issue.status, issue.resolved_t = "resolved", t
+                # it went quiet ``resolve_after_s`` after its last voice, whenever the next post comes: after a gap
+                # in the stream (a collection restarting weeks later) it is not remembered from the restart on
+                issue.status, issue.resolved_t = "resolved", issue.last_voice_t + s.resolve_after_s
                 out.append(self._emit(issue, cluster, t))
-            elif issue.status == "resolved" and t - (issue.resolved_t or t) > s.memory_s:
+            if issue.status == "resolved" and t - (issue.resolved_t or t) > s.memory_s:
                 cluster.pinned = False
                 del self._issues[cid]
         return out

@@ -194,6 +194,23 @@ def test_expire_drops_idle_unpinned_but_never_pinned():
     assert len(cl) == 1
 
 
+def test_dormant_pinned_cluster_takes_no_new_posts_nor_merges():
+    """A pinned cluster kept past idle_ttl_s (a resolved issue the issue tracker remembers) is not joined by new
+    posts nor merged by its neighbours: with its counts decayed, the first post to join would take it over and a
+    story of weeks ago would become today's. Posts naming it within idle_ttl_s still join it; an explicit
+    cluster id (a repost) still does."""
+    cl = OnlineClusterer(Vocabulary(half_life_s=3600), idle_ttl_s=600)
+    old = [cl.learn_one("train derail quebec oil".split(), t=float(i)) for i in range(5)][-1]
+    old.pinned = True
+    assert cl.learn_one("train derail quebec".split(), t=500.0) is old          # still active: joins
+    later = 500.0 + 10 * 86400
+    cl.expire(later)
+    assert cl.get(old.id) is old                                                 # pinned: kept
+    new = [cl.learn_one("train derail spain".split(), t=later + i) for i in range(8)][-1]
+    assert new is not old and cl.get(old.id) is old and old.posts == 6           # neither joined nor merged
+    assert cl.learn_one("x".split(), t=later + 20, cluster_id=old.id) is old     # an explicit id still joins
+
+
 def test_expire_keeps_recently_active_clusters():
     cl = OnlineClusterer(Vocabulary(), idle_ttl_s=600)
     a = cl.learn_one("alpha beta gamma".split(), t=0.0)

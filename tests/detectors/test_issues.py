@@ -93,11 +93,23 @@ def test_resolved_issue_is_forgotten_after_memory_s_and_unpinned():
     w = World(resolve_after_s=10.0, memory_s=500.0)
     c = w.cluster(STORY, 3, t=0.0)
     w.tracker.flag(c, t=0.0, score=1.0)
-    w.tracker.tick(20.0)
+    w.tracker.tick(20.0)                          # resolved as of 10.0 (its last voice + resolve_after_s)
     assert w.tracker.issue_of(c) is not None
-    w.tracker.tick(520.0)
+    w.tracker.tick(510.0)
     assert w.tracker.issue_of(c) is not None
-    w.tracker.tick(521.0)
+    w.tracker.tick(511.0)
+    assert w.tracker.issue_of(c) is None and not c.pinned
+
+
+def test_issue_is_resolved_as_of_its_last_voice_across_a_gap_in_the_stream():
+    """A stream that falls silent for longer than memory_s (a collection restarting weeks later): the issue
+    resolved resolve_after_s after its last voice, so the first tick after the gap resolves it (the receivers are
+    told) and forgets it at once (unpinned: its cluster may expire instead of soaking up the next story)."""
+    w = World(resolve_after_s=10.0, memory_s=500.0)
+    c = w.cluster(STORY, 3, t=0.0)
+    w.tracker.flag(c, t=0.0, score=1.0)
+    out = w.tracker.tick(5000.0)
+    assert [(a["status"], a["issue_id"]) for a in out] == [("resolved", c.id)]
     assert w.tracker.issue_of(c) is None and not c.pinned
 
 
