@@ -73,6 +73,29 @@ class Cluster:
         key = lambda x: (round(x[1], 6), tiebreak(x[0]), x[0])  # noqa: E731
         return heapq.nlargest(k, ((t, w / m) for t, w in self.weights.items()), key=key)
 
+    def top_mass(self, k: int, tiebreak=None) -> float:
+        """``sum(share for _, share in self.top_terms(k, tiebreak))``, the same float, mostly without ranking terms.
+
+        The sum depends only on the sequence of shares in rank order. Ranked by weight (past a few posts), that is
+        the ``k`` largest shares in decreasing order. Ranked by rounded share with ``tiebreak`` among ties, it is the
+        same unless *different* shares round alike in a group that reaches into the top ``k`` (then the tiebreak
+        could order or pick them otherwise): in that rare case the terms are ranked as ``top_terms`` does."""
+        m = self.mass or 1.0
+        values = sorted(self.weights.values(), reverse=True)
+        if tiebreak is None or self.posts > 4 or not values or values[0] == values[-1]:
+            return sum([w / m for w in values[:k]])
+        shares = [w / m for w in values]
+        last = k - 1
+        for i in range(len(shares) - 1):
+            a, b = shares[i], shares[i + 1]
+            if a == b:
+                continue
+            if a - b <= 2e-6 and round(a, 6) == round(b, 6):
+                return sum(x for _, x in self.top_terms(k, tiebreak))
+            if i >= last:
+                break
+        return sum(shares[:k])
+
 
 class OnlineClusterer:
     def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.25, merge_threshold: float = 0.35,
@@ -170,7 +193,7 @@ class OnlineClusterer:
         df = self.vocabulary.scaled_df
         for cid in rough:
             c = clusters[cid]
-            mass = c.char_mass if c.char_posts == c.posts else sum(x for _, x in c.top_terms(K_CHAR, df))
+            mass = c.char_mass if c.char_posts == c.posts else c.top_mass(K_CHAR, df)
             norm = min(n, mass)
             sim = acc[cid] / norm if norm > 0 else 0.0
             key = (sim, -order[cid])
