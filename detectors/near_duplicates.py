@@ -18,6 +18,8 @@ import collections
 import random
 import zlib
 
+_crc32 = zlib.crc32
+
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
 
@@ -40,23 +42,35 @@ class NearDuplicates:
         self.seed = seed
         rng = random.Random(seed)
         self._perms = [(rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(bands * rows)]
-        self._buckets: dict[tuple, str] = {}
+        self._buckets: dict[int, str] = {}
         self._items: collections.OrderedDict[str, tuple[float, frozenset, tuple]] = collections.OrderedDict()
-        self._hash_cache: dict[str, int] = {}
+        # token -> its hash under each permutation (a pure function of the token, so clearing it changes nothing)
+        self._hash_cache: dict[str, tuple[int, ...]] = {}
+        self._cache_size = 65_536
 
     def _signature(self, tokens: frozenset) -> tuple:
+        """The LSH band keys of a token set: ``bands`` ints, band number and its ``rows`` MinHash values in one."""
         cache = self._hash_cache
-        if len(cache) > 500_000:
+        if len(cache) >= self._cache_size:
             cache.clear()
-        hashes = []
+        rows = []
         for tok in tokens:
-            h = cache.get(tok)
-            if h is None:
-                h = cache[tok] = zlib.crc32(tok.encode("utf-8", "surrogatepass"))
-            hashes.append(h)
-        sig = [min((a * h + b) % _PRIME for h in hashes) & _MASK for a, b in self._perms]
+            r = cache.get(tok)
+            if r is None:
+                h = _crc32(tok.encode("utf-8", "surrogatepass"))
+                r = cache[tok] = tuple([(a * h + b) % _PRIME for a, b in self._perms])
+            rows.append(r)
+        sig = [min(col) & _MASK for col in zip(*rows)]
         r = self.rows
-        return tuple((i, tuple(sig[i * r:(i + 1) * r])) for i in range(self.bands))
+        if r == 2:
+            return tuple([(i << 64) | (sig[2 * i] << 32) | sig[2 * i + 1] for i in range(self.bands)])
+        keys = []
+        for i in range(self.bands):
+            key = i
+            for v in sig[i * r:(i + 1) * r]:
+                key = (key << 32) | v
+            keys.append(key)
+        return tuple(keys)
 
     def _lookup(self, tokens: frozenset, keys: tuple) -> str | None:
         best, best_sim = None, self.threshold
