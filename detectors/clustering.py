@@ -78,9 +78,11 @@ class Cluster:
             return [(t, w / m) for w, t in top]
         # (rounded share, tiebreak, term), largest first; the keys are distinct (the term), so sorting and cutting
         # is heapq.nlargest(k, ..., key=...)
-        ranked = sorted([(round(s, 6), tiebreak(t), t, s) for t, s in ((t, w / m) for t, w in weights.items())],
-                        reverse=True)
-        return [(t, s) for _, _, t, s in ranked[:k]]
+        # (a small cluster's weights take a few distinct values: divide and round once per value)
+        share = {w: w / m for w in set(weights.values())}
+        rounded = {w: round(x, 6) for w, x in share.items()}
+        ranked = sorted([(rounded[w], tiebreak(t), t, w) for t, w in weights.items()], reverse=True)
+        return [(t, share[w]) for _, _, t, w in ranked[:k]]
 
     def top_mass(self, k: int, tiebreak=None) -> float:
         return self._top_mass(k, tiebreak)[0]
@@ -182,8 +184,7 @@ class OnlineClusterer:
         story's anchor words ("hurricane", "sandy") overlaps that story's cluster strongly however idiosyncratic
         its other words; a post sharing one everyday word with a chatter cluster overlaps it weakly.
         """
-        acc: dict[Cluster, float] = {}
-        get = acc.get
+        acc: dict[Cluster, float] = {}   # in the order the clusters were met
         index, floor = self._index, self.min_share
         distinct = dict.fromkeys(terms)
         n = len(distinct)
@@ -193,7 +194,10 @@ class OnlineClusterer:
                 for c in ids.values():
                     p = c.weights[term] / c.mass
                     if p >= floor:
-                        acc[c] = get(c, 0.0) + (p if p < 1.0 else 1.0)
+                        if c in acc:
+                            acc[c] += p if p < 1.0 else 1.0
+                        else:
+                            acc[c] = p if p < 1.0 else 1.0   # the same float as 0.0 + it
         if not acc:
             return None, 0.0
         # rank by the overlap with each cluster's last computed characteristic mass (may be a post or two stale),
@@ -367,15 +371,21 @@ class OnlineClusterer:
         Candidates are the clusters holding one of ``c``'s ``k_terms`` strongest terms, ranked by the overlap
         those terms carry; only the best few get the full similarity, which keeps merge checks cheap.
         """
-        clusters, index = self._clusters, self._index
+        index = self._index
         partial: dict[str, float] = {}
         for term, share in self._characteristic(c)[0][:k_terms]:
-            for cid in index.get(term, ()):
-                if cid != c.id:
-                    o = clusters[cid]
-                    other = o.weights[term] / o.mass
-                    partial[cid] = partial.get(cid, 0.0) + (share if share < other else other)
-        best = sorted(partial, key=lambda cid: (-partial[cid], cid))[:k_best]
+            ids = index.get(term)
+            if ids:
+                for cid, o in ids.items():
+                    if o is not c:
+                        other = o.weights[term] / o.mass
+                        if cid in partial:
+                            partial[cid] += share if share < other else other
+                        else:
+                            partial[cid] = share if share < other else other
+        # by overlap, then id (tuples compare in C; the ids are distinct)
+        best = [ids_ for _, ids_ in sorted([(-v, cid) for cid, v in partial.items()])[:k_best]]
+        clusters = self._clusters
         out = [(clusters[cid], self.similarity(c, clusters[cid])) for cid in best]
         out.sort(key=lambda x: -x[1])
         return out
