@@ -141,6 +141,8 @@ class OnlineClusterer:
         self._next_id = 0
         self.on_merge: Callable[[Cluster, Cluster], None] | None = None   # (survivor, absorbed)
         self.on_evict: Callable[[Cluster], None] | None = None
+        self._idle_floor = -math.inf   # see expire
+        self._pinned_at_scan: list[Cluster] = []
         vocabulary.on_rebase.append(self._rescale)
 
     # ----- lookups
@@ -259,6 +261,8 @@ class OnlineClusterer:
         self._next_id += 1
         c = Cluster(f"{self.id_prefix}{self._next_id}", t)
         self._clusters[c.id] = c
+        if t < self._idle_floor:
+            self._idle_floor = t
         if len(self._clusters) > self.max_clusters:
             self._evict_one()
         return c
@@ -336,14 +340,29 @@ class OnlineClusterer:
     def expire(self, t: float) -> list[Cluster]:
         """Forget unpinned clusters idle for longer than ``idle_ttl_s``; returns them."""
         gone = []
-        for c in list(self._clusters.values()):   # a full scan: merges move activity times out of order
-            if t - c.last_t <= self.idle_ttl_s:
-                continue
-            if not c.pinned:
-                self._remove(c)
-                gone.append(c)
-                if self.on_evict:
-                    self.on_evict(c)
+        ttl = self.idle_ttl_s
+        # Skip the scan when no cluster can be due: every cluster unpinned at the last scan was active at or after
+        # _idle_floor (activity times only grow; new clusters lower the floor), and the clusters pinned then are
+        # still pinned (a cluster pinned since is no candidate; one unpinned since is covered by the floor).
+        if t - self._idle_floor > ttl or not all(c.pinned for c in self._pinned_at_scan):
+            floor, pinned = math.inf, []
+            for c in list(self._clusters.values()):   # a full scan: merges move activity times out of order
+                if t - c.last_t <= ttl:
+                    if c.pinned:
+                        pinned.append(c)
+                    elif c.last_t < floor:
+                        floor = c.last_t
+                    continue
+                if not c.pinned:
+                    self._remove(c)
+                    gone.append(c)
+                    if self.on_evict:
+                        self.on_evict(c)
+                else:
+                    pinned.append(c)
+            # (a callback may have changed clusters: then the next call scans again)
+            self._idle_floor = floor if not self.on_evict else -math.inf
+            self._pinned_at_scan = pinned
         if len(self._alias) > 4 * self.max_clusters:   # aliases of long-gone clusters are no longer asked for
             self._alias = {k: v for k, v in self._alias.items() if v in self._clusters}
         return gone

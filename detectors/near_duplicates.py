@@ -53,17 +53,25 @@ class NearDuplicates:
         cache = self._hash_cache
         if len(cache) >= self._cache_size:
             cache.clear()
-        rows = []
-        for tok in tokens:
-            r = cache.get(tok)
-            if r is None:
-                h = _crc32(tok.encode("utf-8", "surrogatepass"))
-                r = cache[tok] = tuple([(a * h + b) % _PRIME for a, b in self._perms])
-            rows.append(r)
-        sig = [min(col) & _MASK for col in zip(*rows)]
+        get = cache.get
+        rows = [get(tok) for tok in tokens]
+        if None in rows:
+            perms = self._perms
+            for i, tok in enumerate(tokens):   # a frozenset iterates in the same order every time
+                if rows[i] is None:
+                    h = _crc32(tok.encode("utf-8", "surrogatepass"))
+                    rows[i] = cache[tok] = tuple([(a * h + b) % _PRIME for a, b in perms])
+        m = _MASK
         r = self.rows
-        if r == 2:
-            return tuple([(i << 64) | (sig[2 * i] << 32) | sig[2 * i + 1] for i in range(self.bands)])
+        # per permutation, the least hash over the tokens: map(min, *rows) calls min(row0[i], row1[i], ...)
+        if len(rows) == 1:
+            rows.append(rows[0])   # min(x) alone would iterate x
+        if r == 2 and self.bands == 5:   # the default, unrolled
+            s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = map(min, *rows)
+            return ((s0 & m) << 32 | (s1 & m), 1 << 64 | (s2 & m) << 32 | (s3 & m),
+                    2 << 64 | (s4 & m) << 32 | (s5 & m), 3 << 64 | (s6 & m) << 32 | (s7 & m),
+                    4 << 64 | (s8 & m) << 32 | (s9 & m))
+        sig = [v & m for v in map(min, *rows)]
         keys = []
         for i in range(self.bands):
             key = i
@@ -74,12 +82,18 @@ class NearDuplicates:
 
     def _lookup(self, tokens: frozenset, keys: tuple) -> str | None:
         best, best_sim = None, self.threshold
-        seen = set()
+        buckets = self._buckets
+        seen = None
         for key in keys:
-            pid = self._buckets.get(key)
-            if pid is None or pid in seen:
+            pid = buckets.get(key)
+            if pid is None:
                 continue
-            seen.add(pid)
+            if seen is None:
+                seen = {pid}
+            elif pid in seen:
+                continue
+            else:
+                seen.add(pid)
             item = self._items.get(pid)
             if item is None:
                 continue
