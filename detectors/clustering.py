@@ -300,7 +300,9 @@ class OnlineClusterer:
             c.version += 1
 
     def _prune_terms(self, c: Cluster) -> None:
-        keep = dict(sorted(c.weights.items(), key=lambda x: (-x[1], x[0]))[: self.max_terms_per_cluster])
+        # heaviest first, then by term (tuples compare in C; the terms are distinct); -(-w) is w exactly
+        top = sorted([(-w, t) for t, w in c.weights.items()])[: self.max_terms_per_cluster]
+        keep = {t: -nw for nw, t in top}
         for term in c.weights:
             if term not in keep:
                 self._unindex(term, c.id)

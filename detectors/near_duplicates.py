@@ -46,7 +46,7 @@ class NearDuplicates:
         self._items: collections.OrderedDict[str, tuple[float, frozenset, tuple]] = collections.OrderedDict()
         # token -> its hash under each permutation (a pure function of the token, so clearing it changes nothing)
         self._hash_cache: dict[str, tuple[int, ...]] = {}
-        self._cache_size = 65_536
+        self._cache_size = 32_768   # ~0.6 kB each: 10 ints
 
     def _signature(self, tokens: frozenset) -> tuple:
         """The LSH band keys of a token set: ``bands`` ints, band number and its ``rows`` MinHash values in one."""
