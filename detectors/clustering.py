@@ -209,7 +209,7 @@ class OnlineClusterer:
         if len(acc) <= 12:
             rough = acc   # all of them (the pick below does not depend on the order)
         else:   # the 12 first by (-overlap / min(n, char_mass), order met): tuples compare in C, the index is unique
-            keys = [-a / (c.char_mass if c.char_mass < n else n) for c, a in acc.items()]
+            keys = [-a / (cm if (cm := c.char_mass) < n else n) for c, a in acc.items()]
             clusters = list(acc)
             rough = [clusters[i] for _, i in sorted(zip(keys, range(len(keys))))[:12]]
         best, best_sim, order = None, 0.0, None

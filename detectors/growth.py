@@ -19,8 +19,9 @@ def window_sum(counts: dict[int, float], interval_s: float, t: float, window_s: 
     b = int(t // interval_s)
     first = int((t - window_s) // interval_s) + 1
     if len(counts) < b - first + 1:
-        return sum(v for k, v in counts.items() if first <= k <= b)
-    return sum(counts.get(k, 0) for k in range(first, b + 1))
+        return sum([v for k, v in counts.items() if first <= k <= b])
+    get = counts.get
+    return sum([get(k, 0) for k in range(first, b + 1)])
 
 
 class Growth:

@@ -126,15 +126,16 @@ class NearDuplicates:
         return None
 
     def _expire(self, t: float) -> None:
-        items = self._items
+        items, buckets = self._items, self._buckets
+        max_items, horizon = self.max_items, self.horizon_s
         while items:
             pid, (t0, _, keys) = next(iter(items.items()))
-            if len(items) <= self.max_items and t - t0 <= self.horizon_s:
+            if len(items) <= max_items and t - t0 <= horizon:
                 break
             del items[pid]
             for key in keys:
-                if self._buckets.get(key) == pid:
-                    del self._buckets[key]
+                if buckets.get(key) == pid:
+                    del buckets[key]
 
     def __len__(self) -> int:
         return len(self._items)
