@@ -219,9 +219,11 @@ def bench_floor(lines: list[bytes], repeat: int) -> dict:
 _CONFIG = None
 
 
-def make_runner():
+def make_runner(keep_assignments: bool = True):
     """A fresh EmbeddedRunner with the shipped default config, loaded once per process (the same settings for
-    every benchmark of a run, even if config/detector.yaml is being edited meanwhile)."""
+    every benchmark of a run, even if config/detector.yaml is being edited meanwhile). With ``keep_assignments``
+    every post's issue id is kept in the returned dict (for the quality check); the memory run does not keep
+    them: a map of every post ever seen is the harness's memory, not the core's (1M ids are ~100 MB)."""
     global _CONFIG
     from groundswell.config.schema import load_config
     from groundswell.streams.embedded import EmbeddedRunner
@@ -237,7 +239,8 @@ def make_runner():
 
     def on_assignment(pid, iid):
         counts["assigned" if iid is not None else "unassigned"] += 1
-        assignments[pid] = iid
+        if keep_assignments:
+            assignments[pid] = iid
     runner = EmbeddedRunner(_CONFIG, pseudonymizer=Pseudonymizer(b"bench"), on_alert=on_alert,
                             on_assignment=on_assignment)
     return runner, counts, assignments
@@ -473,7 +476,7 @@ def rss_worker(corpus_file: str, total: int, every: int, span_s: float, lang: st
     import orjson
 
     from groundswell.streams.contract import format_time
-    runner, counts, _ = make_runner()
+    runner, counts, _ = make_runner(keep_assignments=False)
     runner.process_line(orjson.dumps({"id": "warm", "text": "预热 warm up", "created_at": "2000-01-01T00:00:00Z"}))
     rss, hwm = rss_kb()
     print(json.dumps({"posts": 0, "rss_mb": rss / 1024, "hwm_mb": hwm / 1024, "cpu_s": 0.0}), flush=True)

@@ -39,7 +39,8 @@ class Cluster:
     """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
-                 "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass")
+                 "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass", "version",
+                 "fresh_version", "fresh_mass")
 
     def __init__(self, cid: str, t: float):
         self.id = cid
@@ -55,6 +56,9 @@ class Cluster:
         self.char_posts = -1  # posts when char_top/char_mass were last computed (see OnlineClusterer)
         self.char_top: list[tuple[str, float]] = []
         self.char_mass = 1.0
+        self.version = 0          # bumped by the clusterer whenever weights, mass or posts change
+        self.fresh_version = -1   # version when fresh_mass (the exact top_mass(K_CHAR)) was computed
+        self.fresh_mass = 0.0
 
     def share(self, term: str) -> float:
         return self.weights.get(term, 0.0) / self.mass if self.mass else 0.0
@@ -66,12 +70,46 @@ class Cluster:
         (e.g. the word's stream-wide frequency: widely used words are the ones that connect a story's posts),
         then to the term itself."""
         m = self.mass or 1.0
+        weights = self.weights
         if tiebreak is None or self.posts > 4:
-            # past a few posts, shares rarely tie exactly (posts differ in recency weight): rank by weight in C
-            top = heapq.nlargest(k, self.weights.items(), key=_by_weight_then_term)
-            return [(t, w / m) for t, w in top]
-        key = lambda x: (round(x[1], 6), tiebreak(x[0]), x[0])  # noqa: E731
-        return heapq.nlargest(k, ((t, w / m) for t, w in self.weights.items()), key=key)
+            # past a few posts, shares rarely tie exactly (posts differ in recency weight): rank by weight, then
+            # term, in C (the keys are distinct, so this is heapq.nlargest(k, items, key=(weight, term)))
+            top = sorted(zip(weights.values(), weights), reverse=True)[:k]
+            return [(t, w / m) for w, t in top]
+        # (rounded share, tiebreak, term), largest first; the keys are distinct (the term), so sorting and cutting
+        # is heapq.nlargest(k, ..., key=...)
+        # (a small cluster's weights take a few distinct values: divide and round once per value)
+        share = {w: w / m for w in set(weights.values())}
+        rounded = {w: round(x, 6) for w, x in share.items()}
+        ranked = sorted([(rounded[w], tiebreak(t), t, w) for t, w in weights.items()], reverse=True)
+        return [(t, share[w]) for _, _, t, w in ranked[:k]]
+
+    def top_mass(self, k: int, tiebreak=None) -> float:
+        return self._top_mass(k, tiebreak)[0]
+
+    def _top_mass(self, k: int, tiebreak=None) -> tuple[float, bool]:
+        """``sum(share for _, share in self.top_terms(k, tiebreak))``, the same float, mostly without ranking terms.
+
+        The sum depends only on the sequence of shares in rank order. Ranked by weight (past a few posts), that is
+        the ``k`` largest shares in decreasing order. Ranked by rounded share with ``tiebreak`` among ties, it is the
+        same unless *different* shares round alike in a group that reaches into the top ``k`` (then the tiebreak
+        could order or pick them otherwise): in that rare case the terms are ranked as ``top_terms`` does.
+        ``_top_mass`` also tells whether the result depended on ``tiebreak`` (that rare case)."""
+        m = self.mass or 1.0
+        values = sorted(self.weights.values(), reverse=True)
+        if tiebreak is None or self.posts > 4 or not values or values[0] == values[-1]:
+            return sum([w / m for w in values[:k]]), False
+        shares = [w / m for w in values]
+        last = k - 1
+        for i in range(len(shares) - 1):
+            a, b = shares[i], shares[i + 1]
+            if a == b:
+                continue
+            if a - b <= 2e-6 and round(a, 6) == round(b, 6):
+                return sum(x for _, x in self.top_terms(k, tiebreak)), True
+            if i >= last:
+                break
+        return sum(shares[:k]), False
 
 
 class OnlineClusterer:
@@ -98,11 +136,13 @@ class OnlineClusterer:
         self.min_share = min_share
         self.id_prefix = id_prefix
         self._clusters: dict[str, Cluster] = {}          # insertion order = least recently active first
-        self._index: dict[str, dict[str, None]] = {}     # term -> cluster ids holding it (ordered for determinism)
+        self._index: dict[str, dict[str, Cluster]] = {}  # term -> clusters holding it by id (ordered: determinism)
         self._alias: dict[str, str] = {}                 # absorbed cluster id -> absorbing cluster id
         self._next_id = 0
         self.on_merge: Callable[[Cluster, Cluster], None] | None = None   # (survivor, absorbed)
         self.on_evict: Callable[[Cluster], None] | None = None
+        self._idle_floor = -math.inf   # see expire
+        self._pinned_at_scan: list[Cluster] = []
         vocabulary.on_rebase.append(self._rescale)
 
     # ----- lookups
@@ -146,37 +186,60 @@ class OnlineClusterer:
         story's anchor words ("hurricane", "sandy") overlaps that story's cluster strongly however idiosyncratic
         its other words; a post sharing one everyday word with a chatter cluster overlaps it weakly.
         """
-        acc: dict[str, float] = {}
-        clusters, index, floor = self._clusters, self._index, self.min_share
-        n = 0
-        for term in dict.fromkeys(terms):
-            n += 1
+        acc: dict[Cluster, float] = {}   # in the order the clusters were met
+        index, floor = self._index, self.min_share
+        distinct = dict.fromkeys(terms)
+        n = len(distinct)
+        for term in distinct:
             ids = index.get(term)
-            if not ids:
-                continue
-            for cid in ids:
-                c = clusters[cid]
-                p = c.weights[term] / c.mass
-                if p >= floor:
-                    acc[cid] = acc.get(cid, 0.0) + (p if p < 1.0 else 1.0)
+            if ids:
+                for c in ids.values():
+                    p = c.weights[term] / c.mass
+                    if p >= floor:
+                        if c in acc:
+                            acc[c] += p if p < 1.0 else 1.0
+                        else:
+                            acc[c] = p if p < 1.0 else 1.0   # the same float as 0.0 + it
         if not acc:
             return None, 0.0
         # rank by the overlap with each cluster's last computed characteristic mass (may be a post or two stale),
         # then compute it exactly for the few best: most candidates are small clusters far from the threshold
-        # (read-only: stale values are not refreshed here, so predicting twice gives the same answer)
-        order = {cid: i for i, cid in enumerate(acc)}
-        rough = sorted(acc, key=lambda cid: (-acc[cid] / min(n, clusters[cid].char_mass), order[cid]))[:12]
-        best, best_key = None, (0.0, 0)
-        df = self.vocabulary.scaled_df
-        for cid in rough:
-            c = clusters[cid]
-            mass = c.char_mass if c.char_posts == c.posts else sum(x for _, x in c.top_terms(K_CHAR, df))
-            norm = min(n, mass)
-            sim = acc[cid] / norm if norm > 0 else 0.0
-            key = (sim, -order[cid])
-            if sim > 0.0 and key > best_key:
-                best, best_key = cid, key
-        return best, min(best_key[0], 1.0)
+        # (read-only: stale values are not refreshed here, so predicting twice gives the same answer); ties go to
+        # the cluster met first (the sort is stable; acc is in the order clusters were met)
+        if len(acc) <= 12:
+            rough = acc   # all of them (the pick below does not depend on the order)
+        else:   # the 12 first by (-overlap / min(n, char_mass), order met): tuples compare in C, the index is unique
+            keys = [-a / (cm if (cm := c.char_mass) < n else n) for c, a in acc.items()]
+            clusters = list(acc)
+            rough = [clusters[i] for _, i in sorted(zip(keys, range(len(keys))))[:12]]
+        best, best_sim, order = None, 0.0, None
+        for c in rough:
+            if c.char_posts == c.posts:
+                mass = c.char_mass
+            elif c.fresh_version == c.version:
+                mass = c.fresh_mass
+            else:
+                mass = self._fresh_mass(c)
+            norm = mass if mass < n else n   # min(n, mass)
+            sim = acc[c] / norm if norm > 0 else 0.0
+            if sim > best_sim:
+                best, best_sim = c, sim
+            elif sim == best_sim and sim > 0.0:
+                if order is None:
+                    order = {x: i for i, x in enumerate(acc)}
+                if order[c] < order[best]:
+                    best = c
+        if best is None:
+            return None, 0.0
+        return best.id, min(best_sim, 1.0)
+
+    def _fresh_mass(self, c: Cluster) -> float:
+        """``c.top_mass(K_CHAR, vocabulary.scaled_df)``, remembered until the cluster changes (when it did not
+        depend on the vocabulary, i.e. nearly always)."""
+        mass, by_vocabulary = c._top_mass(K_CHAR, self.vocabulary.scaled_df)
+        if not by_vocabulary:
+            c.fresh_version, c.fresh_mass = c.version, mass
+        return mass
 
     # ----- learning
     def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None) -> Cluster:
@@ -203,6 +266,8 @@ class OnlineClusterer:
         self._next_id += 1
         c = Cluster(f"{self.id_prefix}{self._next_id}", t)
         self._clusters[c.id] = c
+        if t < self._idle_floor:
+            self._idle_floor = t
         if len(self._clusters) > self.max_clusters:
             self._evict_one()
         return c
@@ -217,13 +282,14 @@ class OnlineClusterer:
                 weights[term] = w
                 ids = index.get(term)
                 if ids is None:
-                    index[term] = {c.id: None}
+                    index[term] = {c.id: c}
                 else:
-                    ids[c.id] = None
+                    ids[c.id] = c
                     if len(ids) > 2 * self.max_clusters_per_term:
                         self._trim_posting(term, ids)
         c.mass += w
         c.posts += 1
+        c.version += 1
         if t > c.last_t:
             c.last_t = t
         clusters = self._clusters   # most recently active last
@@ -236,13 +302,17 @@ class OnlineClusterer:
         for c in self._clusters.values():
             c.weights = {k: v * factor for k, v in c.weights.items()}
             c.mass *= factor
+            c.version += 1
 
     def _prune_terms(self, c: Cluster) -> None:
-        keep = dict(sorted(c.weights.items(), key=lambda x: (-x[1], x[0]))[: self.max_terms_per_cluster])
+        # heaviest first, then by term (tuples compare in C; the terms are distinct); -(-w) is w exactly
+        top = sorted([(-w, t) for t, w in c.weights.items()])[: self.max_terms_per_cluster]
+        keep = {t: -nw for nw, t in top}
         for term in c.weights:
             if term not in keep:
                 self._unindex(term, c.id)
         c.weights = keep
+        c.version += 1
 
     def _unindex(self, term: str, cid: str) -> None:
         ids = self._index.get(term)
@@ -259,6 +329,7 @@ class OnlineClusterer:
             del ids[cid]
             c = clusters[cid]
             c.weights.pop(term, None)
+            c.version += 1
 
     def _remove(self, c: Cluster) -> None:
         for term in c.weights:
@@ -276,14 +347,29 @@ class OnlineClusterer:
     def expire(self, t: float) -> list[Cluster]:
         """Forget unpinned clusters idle for longer than ``idle_ttl_s``; returns them."""
         gone = []
-        for c in list(self._clusters.values()):   # a full scan: merges move activity times out of order
-            if t - c.last_t <= self.idle_ttl_s:
-                continue
-            if not c.pinned:
-                self._remove(c)
-                gone.append(c)
-                if self.on_evict:
-                    self.on_evict(c)
+        ttl = self.idle_ttl_s
+        # Skip the scan when no cluster can be due: every cluster unpinned at the last scan was active at or after
+        # _idle_floor (activity times only grow; new clusters lower the floor), and the clusters pinned then are
+        # still pinned (a cluster pinned since is no candidate; one unpinned since is covered by the floor).
+        if t - self._idle_floor > ttl or not all(c.pinned for c in self._pinned_at_scan):
+            floor, pinned = math.inf, []
+            for c in list(self._clusters.values()):   # a full scan: merges move activity times out of order
+                if t - c.last_t <= ttl:
+                    if c.pinned:
+                        pinned.append(c)
+                    elif c.last_t < floor:
+                        floor = c.last_t
+                    continue
+                if not c.pinned:
+                    self._remove(c)
+                    gone.append(c)
+                    if self.on_evict:
+                        self.on_evict(c)
+                else:
+                    pinned.append(c)
+            # (a callback may have changed clusters: then the next call scans again)
+            self._idle_floor = floor if not self.on_evict else -math.inf
+            self._pinned_at_scan = pinned
         if len(self._alias) > 4 * self.max_clusters:   # aliases of long-gone clusters are no longer asked for
             self._alias = {k: v for k, v in self._alias.items() if v in self._clusters}
         return gone
@@ -311,17 +397,24 @@ class OnlineClusterer:
         Candidates are the clusters holding one of ``c``'s ``k_terms`` strongest terms, ranked by the overlap
         those terms carry; only the best few get the full similarity, which keeps merge checks cheap.
         """
-        clusters, index = self._clusters, self._index
+        index = self._index
+        ttl = self.idle_ttl_s
         partial: dict[str, float] = {}
         for term, share in self._characteristic(c)[0][:k_terms]:
-            for cid in index.get(term, ()):
-                if cid != c.id:
-                    o = clusters[cid]
-                    if c.last_t - o.last_t > self.idle_ttl_s:
-                        continue   # a dormant pinned cluster (see learn_one): only the issue tracker re-opens it
-                    other = o.weights[term] / o.mass
-                    partial[cid] = partial.get(cid, 0.0) + (share if share < other else other)
-        best = sorted(partial, key=lambda cid: (-partial[cid], cid))[:k_best]
+            ids = index.get(term)
+            if ids:
+                for cid, o in ids.items():
+                    if o is not c:
+                        if c.last_t - o.last_t > ttl:
+                            continue   # a dormant pinned cluster (see learn_one): only the issue tracker re-opens it
+                        other = o.weights[term] / o.mass
+                        if cid in partial:
+                            partial[cid] += share if share < other else other
+                        else:
+                            partial[cid] = share if share < other else other
+        # by overlap, then id (tuples compare in C; the ids are distinct)
+        best = [ids_ for _, ids_ in sorted([(-v, cid) for cid, v in partial.items()])[:k_best]]
+        clusters = self._clusters
         out = [(clusters[cid], self.similarity(c, clusters[cid])) for cid in best]
         out.sort(key=lambda x: -x[1])
         return out
@@ -368,9 +461,10 @@ class OnlineClusterer:
                 a.weights[term] += wb
             else:
                 a.weights[term] = wb
-                index.setdefault(term, {})[a.id] = None
+                index.setdefault(term, {})[a.id] = a
         a.mass += b.mass
         a.posts += b.posts
+        a.version += 1
         a.merged_posts += b.posts
         a.created_t = min(a.created_t, b.created_t)
         a.last_t = max(a.last_t, b.last_t)

@@ -74,22 +74,32 @@ class CompoundSplitter:
         # best[i]: (pieces, content parts) covering word[:i], preferring fewer pieces
         best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
         best[0] = (0, ())
+        # self._known(piece) >= self.min_df, inlined: the same division as Vocabulary.df
+        vocab = self.vocabulary
+        df_get, scale, min_df, min_part = vocab._df.get, vocab._scale, self.min_df, self.min_part_chars
+        reached = [0]   # the i with best[i] set, increasing (the others can't start a piece)
         for i in range(1, n + 1):
-            for j in range(max(0, i - 20), i):
-                prev = best[j]
-                if prev is None:
+            cur = None
+            lo = i - 20
+            for j in reached:
+                if j < lo:
                     continue
-                piece = word[j:i]
                 if j == 0 and i == n:
                     continue   # the word itself is known (it is in the stream): only real splits count
+                piece = word[j:i]
                 if piece in CONNECTORS:
+                    prev = best[j]
                     cand = (prev[0] + 1, prev[1])
-                elif self._known(piece) >= self.min_df:
+                elif i - j >= min_part and df_get(piece, 0.0) / scale >= min_df:
+                    prev = best[j]
                     cand = (prev[0] + 1, prev[1] + (piece,))
                 else:
                     continue
-                if best[i] is None or cand[0] < best[i][0]:
-                    best[i] = cand
+                if cur is None or cand[0] < cur[0]:
+                    cur = cand
+            if cur is not None:
+                best[i] = cur
+                reached.append(i)
         done = best[n]
         if done is None or done[0] < 2 or not done[1]:
             return ()

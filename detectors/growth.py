@@ -19,8 +19,9 @@ def window_sum(counts: dict[int, float], interval_s: float, t: float, window_s: 
     b = int(t // interval_s)
     first = int((t - window_s) // interval_s) + 1
     if len(counts) < b - first + 1:
-        return sum(v for k, v in counts.items() if first <= k <= b)
-    return sum(counts.get(k, 0) for k in range(first, b + 1))
+        return sum([v for k, v in counts.items() if first <= k <= b])
+    get = counts.get
+    return sum([get(k, 0) for k in range(first, b + 1)])
 
 
 class Growth:
@@ -62,10 +63,15 @@ class Growth:
                     self._voices = None
         else:
             # past the exact cap: credit new voices as the sketch's estimate rises past the count credited so far
-            reg = self._hll.reg
-            before = int(reg.sum())
-            self._hll.update(voice.encode())
-            credit = int(self._hll.count()) - self._n_voices if int(reg.sum()) != before else 0
+            # the sketch's estimate can only move when the register this voice hashes to rises (update raises
+            # that one register at most): compare it alone rather than summing all registers before and after
+            hll = self._hll
+            data = voice.encode()
+            i = hll.hashfunc(data) & (hll.m - 1)
+            reg = hll.reg
+            before = reg[i]
+            hll.update(data)
+            credit = int(hll.count()) - self._n_voices if reg[i] != before else 0
             if credit > 0:   # the sketch's estimate rose: credit what it rose by (one change may carry several)
                 self._n_voices += credit
                 self._new_voices[b] = self._new_voices.get(b, 0) + credit

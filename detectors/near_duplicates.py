@@ -18,6 +18,8 @@ import collections
 import random
 import zlib
 
+_crc32 = zlib.crc32
+
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
 
@@ -40,32 +42,58 @@ class NearDuplicates:
         self.seed = seed
         rng = random.Random(seed)
         self._perms = [(rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(bands * rows)]
-        self._buckets: dict[tuple, str] = {}
+        self._buckets: dict[int, str] = {}
         self._items: collections.OrderedDict[str, tuple[float, frozenset, tuple]] = collections.OrderedDict()
-        self._hash_cache: dict[str, int] = {}
+        # token -> its hash under each permutation (a pure function of the token, so clearing it changes nothing)
+        self._hash_cache: dict[str, tuple[int, ...]] = {}
+        self._cache_size = 32_768   # ~0.6 kB each: 10 ints
 
     def _signature(self, tokens: frozenset) -> tuple:
+        """The LSH band keys of a token set: ``bands`` ints, band number and its ``rows`` MinHash values in one."""
         cache = self._hash_cache
-        if len(cache) > 500_000:
+        if len(cache) >= self._cache_size:
             cache.clear()
-        hashes = []
-        for tok in tokens:
-            h = cache.get(tok)
-            if h is None:
-                h = cache[tok] = zlib.crc32(tok.encode("utf-8", "surrogatepass"))
-            hashes.append(h)
-        sig = [min((a * h + b) % _PRIME for h in hashes) & _MASK for a, b in self._perms]
+        get = cache.get
+        rows = [get(tok) for tok in tokens]
+        if None in rows:
+            perms = self._perms
+            for i, tok in enumerate(tokens):   # a frozenset iterates in the same order every time
+                if rows[i] is None:
+                    h = _crc32(tok.encode("utf-8", "surrogatepass"))
+                    rows[i] = cache[tok] = tuple([(a * h + b) % _PRIME for a, b in perms])
+        m = _MASK
         r = self.rows
-        return tuple((i, tuple(sig[i * r:(i + 1) * r])) for i in range(self.bands))
+        # per permutation, the least hash over the tokens: map(min, *rows) calls min(row0[i], row1[i], ...)
+        if len(rows) == 1:
+            rows.append(rows[0])   # min(x) alone would iterate x
+        if r == 2 and self.bands == 5:   # the default, unrolled
+            s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = map(min, *rows)
+            return ((s0 & m) << 32 | (s1 & m), 1 << 64 | (s2 & m) << 32 | (s3 & m),
+                    2 << 64 | (s4 & m) << 32 | (s5 & m), 3 << 64 | (s6 & m) << 32 | (s7 & m),
+                    4 << 64 | (s8 & m) << 32 | (s9 & m))
+        sig = [v & m for v in map(min, *rows)]
+        keys = []
+        for i in range(self.bands):
+            key = i
+            for v in sig[i * r:(i + 1) * r]:
+                key = (key << 32) | v
+            keys.append(key)
+        return tuple(keys)
 
     def _lookup(self, tokens: frozenset, keys: tuple) -> str | None:
         best, best_sim = None, self.threshold
-        seen = set()
+        buckets = self._buckets
+        seen = None
         for key in keys:
-            pid = self._buckets.get(key)
-            if pid is None or pid in seen:
+            pid = buckets.get(key)
+            if pid is None:
                 continue
-            seen.add(pid)
+            if seen is None:
+                seen = {pid}
+            elif pid in seen:
+                continue
+            else:
+                seen.add(pid)
             item = self._items.get(pid)
             if item is None:
                 continue
@@ -98,15 +126,16 @@ class NearDuplicates:
         return None
 
     def _expire(self, t: float) -> None:
-        items = self._items
+        items, buckets = self._items, self._buckets
+        max_items, horizon = self.max_items, self.horizon_s
         while items:
             pid, (t0, _, keys) = next(iter(items.items()))
-            if len(items) <= self.max_items and t - t0 <= self.horizon_s:
+            if len(items) <= max_items and t - t0 <= horizon:
                 break
             del items[pid]
             for key in keys:
-                if self._buckets.get(key) == pid:
-                    del self._buckets[key]
+                if buckets.get(key) == pid:
+                    del buckets[key]
 
     def __len__(self) -> int:
         return len(self._items)

@@ -280,3 +280,73 @@ def test_round_trip_mid_stream(how):
     assert state(clone) == state(cl)
     for c in list(cl)[:10]:
         assert clone.predict_one([t for t, _ in c.top_terms(3)]) == cl.predict_one([t for t, _ in c.top_terms(3)])
+
+
+# ---------------------------------------------------------------- fast paths equal the plain computations
+
+
+def _plain_top_terms(c, k, tiebreak=None):
+    """Cluster.top_terms as first written (heapq.nlargest with a Python key)."""
+    import heapq
+    m = c.mass or 1.0
+    if tiebreak is None or c.posts > 4:
+        top = heapq.nlargest(k, c.weights.items(), key=lambda x: (x[1], x[0]))
+        return [(t, w / m) for t, w in top]
+    return heapq.nlargest(k, ((t, w / m) for t, w in c.weights.items()),
+                          key=lambda x: (round(x[1], 6), tiebreak(x[0]), x[0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1.0, 1.5, 1.0 + 1e-7, 1.0 + 3e-7, 0.7, 2.0 ** 0.3]),
+                          st.sets(st.integers(0, 25), min_size=1)), min_size=1, max_size=7),
+       st.sampled_from([1, 3, 12, 100]), st.booleans(), st.integers(0, 3))
+def test_top_terms_and_top_mass_equal_the_plain_ranking(posts, k, use_tiebreak, seed):
+    """Shares that round alike but differ (near ties at the top-k edge) must rank exactly as the plain code."""
+    from groundswell.detectors.clustering import Cluster
+    c = Cluster("x", 0.0)
+    for w, terms in posts:
+        for i in terms:
+            c.weights[f"t{i}"] = c.weights.get(f"t{i}", 0.0) + w
+        c.mass += w
+        c.posts += 1
+    rng = random.Random(seed)
+    df = {f"t{i}": rng.choice([0.0, 1.0, 2.0, rng.random()]) for i in range(26)}
+    tiebreak = df.get if use_tiebreak else None
+    plain = _plain_top_terms(c, k, tiebreak)
+    assert c.top_terms(k, tiebreak) == plain
+    assert c.top_mass(k, tiebreak) == sum(share for _, share in plain)   # the same float, not merely close
+
+
+def _plain_expire(cl, t):
+    """OnlineClusterer.expire's full scan, as first written."""
+    gone = []
+    for c in list(cl._clusters.values()):
+        if t - c.last_t <= cl.idle_ttl_s:
+            continue
+        if not c.pinned:
+            cl._remove(c)
+            gone.append(c)
+    return gone
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_expire_without_full_scans_forgets_the_same_clusters(seed):
+    """expire skips scans when no cluster can be due; with pins set and cleared and posts out of order it must
+    forget exactly what a full scan forgets, at the same calls."""
+    rng = random.Random(seed)
+    a = OnlineClusterer(Vocabulary(), idle_ttl_s=500.0, max_clusters=10_000)
+    b = OnlineClusterer(Vocabulary(), idle_ttl_s=500.0, max_clusters=10_000)
+    t = 0.0
+    for (terms, _), i in zip(topical_stream(seed=seed, n=600, step=20.0), range(600)):
+        t += rng.uniform(0.0, 40.0)
+        tp = t - rng.uniform(0.0, 900.0) if rng.random() < 0.1 else t   # some posts arrive late
+        a.learn_one(terms, tp)
+        b.learn_one(terms, tp)
+        if rng.random() < 0.05:   # pin or unpin a cluster, the same in both
+            cid = rng.choice(list(a._clusters))
+            flag = rng.random() < 0.5
+            a._clusters[cid].pinned = flag
+            b._clusters[cid].pinned = flag
+        if i % 3 == 0:
+            assert [c.id for c in a.expire(t)] == [c.id for c in _plain_expire(b, t)]
+            assert list(a._clusters) == list(b._clusters)

@@ -209,3 +209,27 @@ def test_clone_is_independent():
     clone = copy.deepcopy(nd)
     clone.learn_one("b", "five six seven eight".split(), t=1.0)
     assert len(nd) == 1 and nd.predict_one("five six seven eight".split()) is None
+
+
+class _PlainNearDuplicates(NearDuplicates):
+    """The signature as first written: per token CRC32, per permutation min((a*h + b) mod p), (band, rows) keys."""
+
+    def _signature(self, tokens):
+        import zlib
+        hashes = [zlib.crc32(tok.encode("utf-8", "surrogatepass")) for tok in tokens]
+        sig = [min((a * h + b) % ((1 << 61) - 1) for h in hashes) & ((1 << 32) - 1) for a, b in self._perms]
+        r = self.rows
+        return tuple((i, tuple(sig[i * r:(i + 1) * r])) for i in range(self.bands))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"bands": 4, "rows": 3}, {"max_items": 40, "horizon_s": 300},
+                                    {"threshold": 0.5, "min_tokens": 1}])
+def test_matches_equal_the_plain_signature(kwargs):
+    """The cached, unrolled signature finds the same copies as the plain one (its keys are a bijection of the
+    plain keys), also when its token cache is cleared often."""
+    fast, plain = NearDuplicates(**kwargs), _PlainNearDuplicates(**kwargs)
+    fast._cache_size = 37
+    for pid, toks, t in stream(seed=5, n=1500):
+        assert fast.learn_one(pid, toks, t) == plain.learn_one(pid, toks, t)
+        assert fast.predict_one(toks[1:] + ["zz"]) == plain.predict_one(toks[1:] + ["zz"])
+    assert len(fast) == len(plain)
