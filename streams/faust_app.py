@@ -182,11 +182,15 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         for tp in quiet:
             src = tp.partition
             read = last_offset.get(src)
-            if read is None:
-                read = (app.consumer._read_offset.get(tp) if hasattr(app.consumer, "_read_offset") else None)
+            next_off = read + 1 if read is not None else None
+            if next_off is None:      # nothing read here since the assignment: where does the consumer stand?
+                try:
+                    next_off = await app.consumer.position(tp)
+                except Exception:     # e.g. the broker is away: decide next time
+                    next_off = None
             end = ends.get(tp)
-            if end is None or (end > 0 and (read is None or read + 1 < end)):
-                continue     # unread posts remain: lagging, not idle
+            if end is None or next_off is None or next_off < end:
+                continue     # unread posts remain (lagging, not idle), or we cannot tell yet
             idle_sent[src] = now
             await clean_topic.send(key=str(src).encode(), value={
                 "v": SCHEMA, "kind": "idle", "src": src, "sources": n_sources})
