@@ -45,6 +45,8 @@ log = logging.getLogger("groundswell.worker")
 
 SCHEMA = 1
 CHUNK_BYTES = 512 * 1024          # snapshot pieces stay well under Kafka's default 1 MB message limit
+BATCH_BYTES = 512 * 1024          # clean-post batches too (a full batch of long Chinese posts would pass 1 MB)
+ASSIGNMENTS_PER_MESSAGE = 5000    # ~250 KB: an end-of-input re-report can cover every remembered post
 ALERT_HEADERS = {"groundswell-schema": b"alert/1"}
 
 
@@ -146,19 +148,30 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     await send_reject(item, f"{s.topic('posts')}/{src}", off)
                     continue
                 c = clean(item, tokenize, max_tokens)
-                groups.setdefault((src, shard_key(by, c)), []).append({"off": off, "post": c})
+                # a message's size, bounded from above (UTF-8 <= 3 bytes a char; ids, times and keys ~300 bytes)
+                size = 3 * (len(c["text"]) + sum(map(len, c["terms"])) + 2 * len(c["terms"])) + 300
+                chunks = groups.setdefault((src, shard_key(by, c)), [[[], 0]])
+                if chunks[-1][1] + size > BATCH_BYTES:
+                    chunks.append([[], 0])
+                chunks[-1][0].append({"off": off, "post": c})
+                chunks[-1][1] += size
                 if item.t > newest.get(src, float("-inf")):
                     newest[src] = item.t
-            for (src, shard), items in groups.items():
+            marks: dict[int, int] = {}     # input partition -> last offset sent in this batch
+            for (src, shard), chunks in groups.items():
                 key = str(src).encode()
-                await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src, "shard": shard,
-                                                       "sources": n_sources, "posts": items})
-                before = cleaned.get(src, 0)
-                cleaned[src] = before + len(items)
-                if cleaned[src] // w.mark_every_posts != before // w.mark_every_posts:
-                    await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "mark", "src": src,
-                                                           "off": items[-1]["off"], "t": newest[src],
-                                                           "sources": n_sources})
+                for items, _ in chunks:
+                    await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src,
+                                                           "shard": shard, "sources": n_sources, "posts": items})
+                    before = cleaned.get(src, 0)
+                    cleaned[src] = before + len(items)
+                    if cleaned[src] // w.mark_every_posts != before // w.mark_every_posts:
+                        marks[src] = max(marks.get(src, -1), items[-1]["off"])
+            # marks go after every post of the batch: a mark claims that its partition sent all posts up to
+            # newest[src], which holds only once every shard's group of this batch is out
+            for src, off in marks.items():
+                await clean_topic.send(key=str(src).encode(), value={
+                    "v": SCHEMA, "kind": "mark", "src": src, "off": off, "t": newest[src], "sources": n_sources})
 
     @app.timer(1.0)
     async def mark_idle_inputs():
@@ -246,8 +259,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                                        "at": time.time()}))
         part.generation = gen
         part.last_snapshot = time.monotonic()
-        log.info("partition %d: checkpoint at offset %d (%d bytes, %d events acked)", q, part.offset, len(blob),
-                 len(part.pending))
+        d = part.detection
+        log.info("partition %d: checkpoint at offset %d (%d bytes, %d events acked; %d posts held, %d offered, "
+                 "%d replays skipped, %d late)", q, part.offset, len(blob), len(part.pending), d.held, d.offered,
+                 d.duplicates, d.late)
         for ev in part.pending:
             await grouped.ack(ev)
         part.pending.clear()
@@ -268,9 +283,12 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 await send_reject(late_reject(v, d.merger.bound, config.event_time.reorder_s),
                                   f"{shard_topic_name(s)}/{q}", -1)
         if assigned and s.assignments:
-            # one message per input batch: a message per post halved the worker's throughput
-            await assignments_topic.send(key=str(q).encode(), value={
-                "v": SCHEMA, "assignments": [{"post_id": p, "issue_id": i} for p, i in assigned]})
+            # one message per input batch (a message per post halved the worker's throughput), split so that a
+            # re-report of every remembered post stays under Kafka's message size limit
+            for k in range(0, len(assigned), ASSIGNMENTS_PER_MESSAGE):
+                await assignments_topic.send(key=str(q).encode(), value={
+                    "v": SCHEMA, "assignments": [{"post_id": p, "issue_id": i}
+                                                 for p, i in assigned[k:k + ASSIGNMENTS_PER_MESSAGE]]})
 
     @app.agent(clean_topic)
     async def detect_issues(stream):

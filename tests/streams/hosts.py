@@ -181,6 +181,7 @@ class KafkaHost:
             self.env.pop(var, None)
         self.env["GROUNDSWELL_PSEUDONYM_KEY"] = PSEUDONYM_KEY
         self.env["PYTHONWARNINGS"] = "ignore"
+        self.env["PYTHONUNBUFFERED"] = "1"     # tests watch the log: see lines as they are written
         self.workers: list[Worker] = []
         self._created = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 
 import orjson
 import pytest
@@ -90,6 +91,20 @@ def test_late_posts_rejected_in_order_posts_used(host):
 
 # ---------------------------------------------------------------------------- Kafka only
 
+def _issues_match(reference, out, min_overlap: float) -> bool:
+    """Each issue that fired in ``reference`` fired in ``out`` as the issue holding most of its posts, and that
+    issue holds at least ``min_overlap`` of them."""
+    ref_of, out_of = reference.final_assignments(), out.final_assignments()
+    fired_out = {a["issue_id"] for a in out.unique_alerts() if a["status"] == "firing"}
+    for issue in {a["issue_id"] for a in reference.unique_alerts() if a["status"] == "firing"}:
+        posts = [p for p, i in ref_of.items() if i == issue]
+        counts = Counter(out_of.get(p) for p in posts)
+        best, n = counts.most_common(1)[0]
+        if best not in fired_out or n < min_overlap * len(posts):
+            return False
+    return True
+
+
 def _worker_did_work(log: str) -> bool:
     return "cleaning input partition" in log
 
@@ -152,15 +167,14 @@ def test_broker_restart_mid_stream(kafka_broker_factory, kafka_names, tmp_path, 
         h.send(lines[len(lines) // 2:])
         out = h.collect(expect_posts=len(lines), timeout=180)
         assert h.workers[0].proc.poll() is None, "the worker died with the broker"
-        # nothing lost: every post got an issue report (or, at worst, a late reject with its reason), and every
-        # issue the embedded run alerted on was alerted here too. Exact equality of every alert is not asserted
-        # here: in 1 of 5 runs a produce retry after the restart (NotLeaderForPartition) changed the order in
-        # which a few posts reached the detector, and one escalation came 9 event-minutes later.
-        accounted = set(out.final_assignments()) | {json.loads(r["raw"])["id"] for r in out.rejects
-                                                    if r["reason"] == "late"}
-        assert accounted == {json.loads(x)["id"] for x in lines}
+        # nothing lost: every post got an issue report (or, at worst, a late reject with its reason)
+        late = {json.loads(r["raw"])["id"] for r in out.rejects if r["reason"] == "late"}
+        assert set(out.final_assignments()) | late == {json.loads(x)["id"] for x in lines}
         assert {r["reason"] for r in out.rejects} <= {"late"}
-        fired = {a["issue_id"] for a in out.unique_alerts() if a["status"] == "firing"}
-        assert fired == {a["issue_id"] for a in reference.unique_alerts() if a["status"] == "firing"}
+        # and every issue the embedded run alerted on was alerted here too, with (nearly) the same posts. Issue ids
+        # are sequence numbers, so they are not compared: after the broker's pause every input partition went idle
+        # and, when the replay resumed, partitions that were fetched later lost their first posts as late (the
+        # replay is far faster than event time), which shifts the numbering of later clusters.
+        assert _issues_match(reference, out, min_overlap=0.8), f"{len(late)} posts rejected as late"
     finally:
         h.close()
