@@ -201,6 +201,13 @@ class PostParser:
             except Exception:
                 return Reject("invalid_json", "unparseable input", "")
 
+    def event_time(self, v: object) -> float | None:
+        """A ``created_at`` value as epoch seconds, or None when it would be rejected."""
+        try:
+            return self._timestamp(v)
+        except _Rejected:
+            return None
+
     # -- internals --------------------------------------------------------
     def _parse(self, raw: bytes | str) -> Post:
         if raw.__class__ is not bytes:

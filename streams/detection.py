@@ -65,7 +65,6 @@ class Detection:
         self._seen: dict[int, int] = {}     # source -> last position offered (replay guard)
         self.offered = 0
         self.duplicates = 0
-        self.late = 0
 
     def detector(self, shard: str) -> IssueDetector:
         d = self.detectors.get(shard)
@@ -83,7 +82,6 @@ class Detection:
         self.offered += 1
         released = self.merger.offer(source, post["t"], post["id"], post)
         if released is LATE:
-            self.late += 1
             return [("late", post)]
         return self._feed(released)
 
@@ -97,7 +95,7 @@ class Detection:
         """``source`` went quiet. When all have, everything held is released and merged posts re-reported (as
         at the end of a finite input)."""
         out = self._feed(self.merger.idle(source))
-        if not self.merger._watermark() < float("inf"):
+        if self.merger.all_idle:
             out += self._reassignments()
         return out
 
@@ -127,3 +125,8 @@ class Detection:
     @property
     def held(self) -> int:
         return len(self.merger)
+
+    @property
+    def late(self) -> int:
+        """Posts returned as late so far."""
+        return self.merger.late

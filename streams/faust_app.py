@@ -187,7 +187,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         for tp in mine:
             src = tp.partition
             last = seen_at.setdefault(src, now)
-            if now - last >= w.idle_after_s and now - idle_sent.get(src, -1e18) >= w.snapshot_every_s:
+            if now - last >= w.idle_after_s and now - idle_sent.get(src, -1e18) >= w.idle_after_s:
                 quiet.append(tp)
         if not quiet:
             return

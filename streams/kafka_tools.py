@@ -30,25 +30,31 @@ def topic_specs(s: KafkaSettings) -> list[tuple[str, int, dict[str, str]]]:
 
 
 def create_topics(s: KafkaSettings, *, timeout_s: float = 60.0, log=print) -> list[str]:
-    """Create missing topics (existing ones are left as they are, with a note if their partitions differ);
-    waits until every partition has a leader. Returns the names created."""
+    """Create the topics of ``s`` that are missing (existing ones are left as they are, with a note if their
+    partitions differ); waits until every partition has a leader. Returns the names created."""
+    return ensure_topics(s.bootstrap, topic_specs(s), timeout_s=timeout_s, log=log)
+
+
+def ensure_topics(bootstrap: str, specs: list[tuple[str, int, dict]], *, timeout_s: float = 60.0,
+                  log=print) -> list[str]:
+    """Create the missing ones of ``(name, partitions, config)`` and wait until every partition has a leader."""
     kafka = _kafka()
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = kafka.admin.KafkaAdminClient(bootstrap_servers=s.bootstrap.split(","), client_id="groundswell-admin",
+    admin = kafka.admin.KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="groundswell-admin",
                                          request_timeout_ms=int(timeout_s * 1000))
     created = []
     try:
         existing = set(admin.list_topics())
-        specs = topic_specs(s)
-        new = [NewTopic(n, num_partitions=p, replication_factor=1, topic_configs=c)
+        new = [NewTopic(n, num_partitions=p, replication_factor=1, topic_configs=c or {})
                for n, p, c in specs if n not in existing]
         if new:
             try:
                 result = admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
             except TopicAlreadyExistsError:
                 result = None
+            # kafka-python 3.x returns the CreateTopics response as a dict instead of raising
             for t in (result or {}).get("topics", []) if isinstance(result, dict) else []:
                 if t.get("error_code") not in (0, TopicAlreadyExistsError.errno):
                     raise RuntimeError(f"creating topic {t.get('name')} failed: {t}")
@@ -85,19 +91,14 @@ class ReplaySummary:
         return f"{self.sent} lines sent in {self.seconds:.1f} s ({rate:,.0f}/s)"
 
 
-def _event_time(raw: bytes) -> float | None:
+def _event_time(parser, raw: bytes) -> float | None:
     """created_at of a line if it has a readable one (pacing only; the workers do the real validation)."""
     import orjson
-
-    from .contract import PostParser
     try:
-        v = orjson.loads(raw).get("created_at")
-        return PostParser._timestamp(_PARSER, v)
-    except Exception:
+        v = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return None
-
-
-_PARSER = None
+    return parser.event_time(v.get("created_at")) if isinstance(v, dict) else None
 
 
 def replay(paths: list[str], s: KafkaSettings, *, speed: float | None = None, rate: float | None = None,
@@ -112,9 +113,7 @@ def replay(paths: list[str], s: KafkaSettings, *, speed: float | None = None, ra
 
     from .contract import PostParser
     from .sources import ByteCounter, iter_lines, total_bytes
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = PostParser(pseudonymizer=lambda a: a)
+    parser = PostParser(pseudonymizer=lambda a: a)
     kafka = _kafka()
     own = producer is None
     if own:
@@ -145,7 +144,7 @@ def replay(paths: list[str], s: KafkaSettings, *, speed: float | None = None, ra
             except Exception:
                 pass
             if speed:
-                t = _event_time(raw)
+                t = _event_time(parser, raw)
                 if t is not None:
                     if first_t is None:
                         first_t = t

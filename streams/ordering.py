@@ -8,7 +8,9 @@ is *late*: it is returned as such (the hosts reject it with reason ``late``) ins
 
 Sources are the input's partitions (the embedded host has one). A source that goes quiet would hold everyone back,
 so the host marks it idle (Kafka: the worker reading it saw nothing for a while) and it stops counting until it
-sends again; when every source is idle everything held is released (the end of a recorded stream).
+sends again; when every source is idle everything held is released (the end of a recorded stream). When the
+stream comes back after such a pause, every source counts again until it sends or is marked idle anew: otherwise
+the first partition to be read after the pause would set the pace alone and the others' posts would be late.
 
 Pure and deterministic: no clock; the markers arrive in the data.
 
@@ -59,6 +61,11 @@ class EventTimeMerger:
         """Posts before this event time were released; older ones are late."""
         return self._bound
 
+    @property
+    def all_idle(self) -> bool:
+        """Every source is idle: nothing is held back (everything offered so far was released)."""
+        return all(s in self._idle for s in range(self.sources))
+
     def add_sources(self, n: int) -> None:
         """The input grew partitions: wait for the new ones too."""
         self.sources = max(self.sources, n)
@@ -67,7 +74,7 @@ class EventTimeMerger:
         if t < self._bound:
             self.late += 1
             return LATE
-        self._idle.discard(source)
+        self._wake(source)
         if t > self._newest.get(source, -math.inf):
             self._newest[source] = t
         self._seq += 1
@@ -76,10 +83,18 @@ class EventTimeMerger:
 
     def mark(self, source: int, t: float) -> list:
         """Source ``source`` has sent everything up to event time ``t`` (a heartbeat)."""
-        self._idle.discard(source)
+        self._wake(source)
         if t > self._newest.get(source, -math.inf):
             self._newest[source] = t
         return self._release(self._watermark())
+
+    def _wake(self, source: int) -> None:
+        idle = self._idle
+        if source in idle:
+            if self.all_idle:       # after a pause of everyone, everyone must speak (or be marked idle) again
+                idle.clear()
+            else:
+                idle.discard(source)
 
     def idle(self, source: int) -> list:
         self._idle.add(source)

@@ -92,6 +92,12 @@ def canonical(alerts: list[dict]) -> list[tuple]:
     return sorted(alert_key(a) for a in alerts)
 
 
+def assert_same_outputs(out: Outputs, reference: Outputs) -> None:
+    """The same alerts (issue, status, severity, event time, posts, authors) and final assignments."""
+    assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
+    assert out.final_assignments() == reference.final_assignments()
+
+
 class EmbeddedHost:
     name = "embedded"
 
@@ -244,6 +250,27 @@ class KafkaHost:
                                                              timeout=20)]
         assignments = [a for batch in values("assignments") for a in batch["assignments"]]
         return Outputs(values("alerts"), assignments, values("rejects"))
+
+    def trace(self, post_ids: set[str]) -> str:
+        """Where ``post_ids`` went: which of the pipeline's topics hold them (to locate a loss)."""
+        from groundswell.streams.faust_app import shard_topic_name
+        found = []
+        for name, topic in (("posts", self.topic("posts")), ("clean", self.topic("clean")),
+                            ("shard", shard_topic_name(self.settings))):
+            where = []
+            for r in consume_all(self.bootstrap, topic, idle=1.0, timeout=30):
+                try:
+                    v = json.loads(r.value)
+                except ValueError:
+                    continue
+                if not isinstance(v, dict):
+                    continue
+                ids = {v.get("id")} if name == "posts" else {x["post"]["id"] for x in v.get("posts", ())}
+                n = len(ids & post_ids)
+                if n:
+                    where.append(f"{r.partition}@{r.offset}:{n}" + (f"(src {v['src']})" if "src" in v else ""))
+            found.append(f"{name}: {len(where)} records {' '.join(where[:12])}")
+        return "; ".join(found)
 
     def run(self, lines: list[bytes], later: list[bytes] = ()) -> Outputs:
         """``later`` is sent once the outputs of ``lines`` are complete (after the idle flush)."""

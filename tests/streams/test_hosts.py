@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections import Counter
 
 import orjson
 import pytest
 
-from tests.streams.hosts import EmbeddedHost, KafkaHost, canonical, planted, stream_lines
+from tests.streams.hosts import EmbeddedHost, KafkaHost, assert_same_outputs, planted, stream_lines
 
 KAFKA = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -45,8 +46,7 @@ def test_planted_issues_alerted_while_small(host, reference):
     assert len(out.final_assignments()) == len(stream_lines())
     assert out.rejects == []
     # and this host agrees with the embedded reference exactly
-    assert canonical(alerts) == canonical(reference.unique_alerts())
-    assert out.final_assignments() == reference.final_assignments()
+    assert_same_outputs(out, reference)
 
 
 def _bad_lines() -> list[tuple[bytes, str]]:
@@ -120,8 +120,7 @@ def test_two_workers_split_partitions_and_agree(kafka_bootstrap, kafka_names, tm
         out = h.collect(expect_posts=len(stream_lines()), timeout=240)
         logs = [w.log() for w in h.workers]
         assert all(_worker_did_work(log) for log in logs), "a worker got no input partition"
-        assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
-        assert out.final_assignments() == reference.final_assignments()
+        assert_same_outputs(out, reference)
     finally:
         h.close()
 
@@ -145,10 +144,17 @@ def test_sigkill_mid_stream_loses_no_alert(kafka_bootstrap, kafka_names, tmp_pat
         w.kill()                                # SIGKILL: no clean shutdown, no final commit
         h.send(lines[len(lines) // 2:])
         h.start()                               # a new worker restores the checkpoint and re-reads the rest
-        out = h.collect(expect_posts=len(lines))
+        try:
+            out = h.collect(expect_posts=len(lines))
+        except TimeoutError:
+            # say where the missing posts stopped (this failure was seen in CI only): shown in the warnings summary
+            missing = {json.loads(x)["id"] for x in lines} - set(h.read().final_assignments())
+            logs = [line for w in h.workers for line in w.log().splitlines() if "partition 1: checkpoint" in line]
+            warnings.warn(f"SIGKILL test: {len(missing)} posts missing, e.g. {sorted(missing)[:5]}; "
+                          f"{h.trace(missing)}; checkpoints: {logs[:2] + logs[-2:]}")
+            raise
         assert "restored detector state" in h.workers[1].log()
-        assert canonical(out.unique_alerts()) == canonical(reference.unique_alerts())
-        assert out.final_assignments() == reference.final_assignments()
+        assert_same_outputs(out, reference)
     finally:
         h.close()
 

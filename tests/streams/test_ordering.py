@@ -41,8 +41,11 @@ def test_slowest_source_holds_back_and_idle_source_stops_holding():
     assert m.mark(2, 55.0) == []                      # sources at 50, 60, 55: nothing before 50 held
     assert [x for *_, x in m.offer(0, 70.0, "c", "c")] == ["a"]    # min(70, 60, 55) = 55
     assert m.idle(2) == []                            # min(70, 60): b at 60 is not before 60
+    assert not m.all_idle
     assert [x for *_, x in m.idle(0) + m.idle(1)] == ["b", "c"]    # all idle: everything goes
+    assert m.all_idle and len(m) == 0
     assert m.offer(2, 65.0, "late", "x") is LATE
+    assert m.offer(2, 75.0, "d", "d") == [] and not m.all_idle   # a source that sends is no longer idle
 
 
 @settings(max_examples=60, deadline=None)
@@ -117,3 +120,16 @@ def test_sharded_detection_keeps_issue_ids_apart():
     ids = {v[1] for k, v in out if k == "assignment" and v[1]}
     assert ids and all(i.startswith(("en-", "zh-")) for i in ids)
     assert set(d.detectors) == {"en", "zh"}
+
+
+def test_after_a_pause_of_every_source_the_first_to_wake_does_not_set_the_pace_alone():
+    m = EventTimeMerger(sources=2, reorder_s=0)
+    m.offer(0, 10.0, "a", "a")
+    m.offer(1, 11.0, "b", "b")
+    assert [x for *_, x in m.idle(0) + m.idle(1)] == ["a", "b"]     # a pause: all released
+    # source 0 is read first after the pause and runs far ahead; source 1's posts of the same stretch come later
+    assert m.offer(0, 100.0, "c", "c") == [] and m.offer(0, 200.0, "d", "d") == []
+    assert [x for *_, x in m.offer(1, 150.0, "e", "e")] == ["c"]     # not late: source 1 counted again
+    # a source that stays silent after the pause is marked idle again by its host and stops holding back
+    assert [x for *_, x in m.idle(1)] == ["e"]                        # up to source 0's newest (200)
+    assert [x for *_, x in m.idle(0)] == ["d"]
