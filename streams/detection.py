@@ -54,7 +54,10 @@ class Detection:
 
     ``sources`` is the number of input partitions whose posts reach this instance (1 when embedded).
     ``offer(source, post, seq)``: ``seq`` is the post's position in its source (a Kafka offset); a post at or
-    before the last position seen from that source is a replay after a crash upstream and is skipped.
+    before the last position covered from that source (for its shard) is a replay after a crash upstream and is
+    skipped. ``covered(source)`` is that position (with ``sharding.by: none``): every position up to it was used
+    or is known to need nothing (a rejected line; ``cover``). A host that then receives a position beyond
+    ``covered + 1`` has lost something upstream and can fill the gap from the source before going on.
     """
 
     def __init__(self, config, sources: int = 1):
@@ -62,9 +65,10 @@ class Detection:
         self.by = config.sharding.by
         self.merger = EventTimeMerger(sources, config.event_time.reorder_s)
         self.detectors: dict[str, IssueDetector] = {}
-        self._seen: dict[int, int] = {}     # source -> last position offered (replay guard)
+        self._seen: dict[tuple[int, str], int] = {}   # (source, shard) -> last position covered (replay guard)
         self.offered = 0
         self.duplicates = 0
+        self.refilled = 0      # posts a host had to fetch again (lost on the way here)
 
     def detector(self, shard: str) -> IssueDetector:
         d = self.detectors.get(shard)
@@ -75,20 +79,32 @@ class Detection:
 
     def offer(self, source: int, post: dict, seq: int | None = None) -> list:
         if seq is not None:
-            if seq <= self._seen.get(source, -1):
+            # per shard: one source's posts of several shards may reach one instance in separate messages
+            key = (source, shard_key(self.by, post))
+            if seq <= self._seen.get(key, -1):
                 self.duplicates += 1
                 return []
-            self._seen[source] = seq
+            self._seen[key] = seq
         self.offered += 1
         released = self.merger.offer(source, post["t"], post["id"], post)
         if released is LATE:
             return [("late", post)]
         return self._feed(released)
 
+    def covered(self, source: int, shard: str = "") -> int:
+        """The last position of ``source`` handled here for ``shard`` (-1: none yet)."""
+        return self._seen.get((source, shard), -1)
+
+    def cover(self, source: int, seq: int, shard: str = "") -> None:
+        """Positions up to ``seq`` of ``source`` need nothing more here for ``shard`` (used, or rejected)."""
+        key = (source, shard)
+        if seq > self._seen.get(key, -1):
+            self._seen[key] = seq
+
     def mark(self, source: int, t: float, seq: int | None = None) -> list:
         """A heartbeat: ``source`` has sent everything before event time ``t``."""
-        if seq is not None and seq > self._seen.get(source, -1):
-            self._seen[source] = seq
+        if seq is not None and self.by == "none":   # sharded: a mark says nothing about which shards it covers
+            self.cover(source, seq)
         return self._feed(self.merger.mark(source, t))
 
     def idle(self, source: int) -> list:

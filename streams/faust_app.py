@@ -136,6 +136,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         # stream carries up to 500 clean posts of one input partition (and one shard) per message.
         async for events in stream.take_events(500, within=0.05):
             groups: dict[tuple[int, str], list] = {}
+            read: dict[int, list[int]] = {}   # input partition -> [first, last] offset read in this batch
             for event in events:
                 src, off = event.message.partition, event.message.offset
                 if src not in last_offset:
@@ -143,6 +144,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 seen_at[src] = time.monotonic()
                 idle_sent.pop(src, None)
                 last_offset[src] = off
+                read.setdefault(src, [off, off])[1] = off
                 item = parser.parse(event.value if event.value is not None else b"")
                 if isinstance(item, Reject):
                     await send_reject(item, f"{s.topic('posts')}/{src}", off)
@@ -157,21 +159,31 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 chunks[-1][1] += size
                 if item.t > newest.get(src, float("-inf")):
                     newest[src] = item.t
-            marks: dict[int, int] = {}     # input partition -> last offset sent in this batch
+            marks: set[int] = set()
             for (src, shard), chunks in groups.items():
                 key = str(src).encode()
-                for items, _ in chunks:
+                first, last = read[src]
+                for i, (items, _) in enumerate(chunks):
+                    # "from"/"to": the input offsets this message accounts for (with by=none: every offset of
+                    # its partition in that range was used or rejected), so the detector can tell a gap
+                    to = last if i == len(chunks) - 1 else items[-1]["off"]
                     await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src,
-                                                           "shard": shard, "sources": n_sources, "posts": items})
+                                                           "shard": shard, "sources": n_sources, "posts": items,
+                                                           "from": first, "to": to})
+                    first = to + 1
                     before = cleaned.get(src, 0)
                     cleaned[src] = before + len(items)
                     if cleaned[src] // w.mark_every_posts != before // w.mark_every_posts:
-                        marks[src] = max(marks.get(src, -1), items[-1]["off"])
+                        marks.add(src)
             # marks go after every post of the batch: a mark claims that its partition sent all posts up to
-            # newest[src], which holds only once every shard's group of this batch is out
-            for src, off in marks.items():
+            # newest[src], which holds only once every shard's group of this batch is out. A batch of rejected
+            # lines only sends one too (time may be unknown), so that its offsets count as handled.
+            marks |= {src for src in read if not any(g[0] == src for g in groups)}
+            for src in marks:
+                first, last = read[src]
                 await clean_topic.send(key=str(src).encode(), value={
-                    "v": SCHEMA, "kind": "mark", "src": src, "off": off, "t": newest[src], "sources": n_sources})
+                    "v": SCHEMA, "kind": "mark", "src": src, "off": last, "t": newest.get(src),
+                    "sources": n_sources, "from": first, "to": last})
 
     @app.timer(1.0)
     async def mark_idle_inputs():
@@ -231,6 +243,55 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             return value["shard"].encode()
         return b"\x00"
 
+    posts_partition_cache: list[int] = []
+
+    def posts_partition() -> int:
+        """With ``sharding.by: none`` every post goes to the partition of shard key ``""``."""
+        if not posts_partition_cache:     # the producer's own partitioner (Faust's default), without metadata
+            from aiokafka.partitioner import DefaultPartitioner
+            every = list(range(s.shard_partitions))
+            posts_partition_cache.append(DefaultPartitioner()(b"", every, every))
+        return posts_partition_cache[0]
+
+    async def refill(q: int, det: Detection, src: int, first: int, last: int) -> list:
+        """Offer input offsets ``first..last`` of input partition ``src`` that never arrived here, read from the
+        input topic itself (Faust can acknowledge a message it did not process when a worker dies or the group
+        rebalances at the wrong moment; this makes the detector's input complete whatever happened upstream)."""
+        from aiokafka import AIOKafkaConsumer
+        from aiokafka.structs import TopicPartition
+
+        tp = TopicPartition(s.topic("posts"), src)
+        consumer = AIOKafkaConsumer(bootstrap_servers=s.bootstrap.split(","), group_id=None,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    client_id=f"{s.app_id}-refill")
+        out, used, rejected = [], 0, 0
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            consumer.seek(tp, first)
+            end = (await consumer.end_offsets([tp]))[tp]
+            deadline = time.monotonic() + 120
+            while await consumer.position(tp) <= min(last, end - 1) and time.monotonic() < deadline:
+                for rec in (await consumer.getmany(tp, timeout_ms=500)).get(tp, ()):
+                    if rec.offset > last:
+                        break
+                    item = parser.parse(rec.value if rec.value is not None else b"")
+                    if isinstance(item, Reject):
+                        await send_reject(item, f"{s.topic('posts')}/{src}", rec.offset)
+                        rejected += 1
+                        continue
+                    out += det.offer(src, clean(item, tokenize, max_tokens), rec.offset)
+                    used += 1
+        finally:
+            await consumer.stop()
+        det.cover(src, last)
+        det.refilled += used
+        if metrics:
+            metrics.posts.labels("accepted").inc(used)
+        log.warning("partition %d: input partition %d offsets %d..%d never arrived; read them from the input "
+                    "(%d posts used, %d rejected)", q, src, first, last, used, rejected)
+        return out
+
     def restore(q: int) -> _Partition:
         manifest = snapshots.data.get(f"{q}")
         if manifest is None:
@@ -261,8 +322,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         part.last_snapshot = time.monotonic()
         d = part.detection
         log.info("partition %d: checkpoint at offset %d (%d bytes, %d events acked; %d posts held, %d offered, "
-                 "%d replays skipped, %d late)", q, part.offset, len(blob), len(part.pending), d.held, d.offered,
-                 d.duplicates, d.late)
+                 "%d replays skipped, %d refilled, %d late)", q, part.offset, len(blob), len(part.pending),
+                 d.held, d.offered, d.duplicates, d.refilled, d.late)
         for ev in part.pending:
             await grouped.ack(ev)
         part.pending.clear()
@@ -319,13 +380,26 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     det.merger.add_sources(v["sources"])
                 kind = v.get("kind")
                 t0 = time.perf_counter()
+                if "from" in v and by == "none" and q == posts_partition():
+                    # every input offset reaches this partition in order: a jump means messages were lost
+                    # upstream (a crash between commits): read the missing ones from the input itself
+                    src, gap = v["src"], det.covered(v["src"]) + 1
+                    if v["from"] > gap:
+                        await emit(await refill(q, det, src, gap, v["from"] - 1), q)
                 if kind == "posts":
                     src = v["src"]
                     out = []
                     for item in v["posts"]:
                         out += det.offer(src, item["post"], item["off"])
+                    if by == "none" and "to" in v:
+                        det.cover(src, v["to"])       # the rejected lines of the range
                 elif kind == "mark":
-                    out = det.mark(v["src"], v["t"], v["off"])
+                    if v["t"] is not None:
+                        out = det.mark(v["src"], v["t"], v["off"])
+                    else:                              # a batch of rejected lines only
+                        out = []
+                        if by == "none":
+                            det.cover(v["src"], v["off"])
                 elif kind == "idle":
                     out = det.idle(v["src"])
                 else:

@@ -133,3 +133,31 @@ def test_after_a_pause_of_every_source_the_first_to_wake_does_not_set_the_pace_a
     # a source that stays silent after the pause is marked idle again by its host and stops holding back
     assert [x for *_, x in m.idle(1)] == ["e"]                        # up to source 0's newest (200)
     assert [x for *_, x in m.idle(0)] == ["d"]
+
+
+def test_detection_coverage_tells_a_host_what_never_arrived():
+    d = Detection(load_config(None), sources=2)
+    posts = [clean(p, str.split, 64) for p in _posts(6)]
+    assert d.covered(0) == -1
+    d.offer(0, posts[0], seq=0)
+    d.offer(0, posts[1], seq=1)
+    d.cover(0, 3)                        # offsets 2 and 3 were rejected lines
+    assert d.covered(0) == 3 and d.covered(1) == -1
+    d.mark(0, posts[1]["t"], seq=5)      # a mark accounts for the offsets before it
+    assert d.covered(0) == 5
+    assert d.offer(0, posts[2], seq=4) == [] and d.duplicates == 1   # at or before what is covered: a replay
+
+
+def test_sharded_replay_guard_is_per_shard():
+    # one input batch becomes one message per shard: a source's posts of two shards can reach one instance out
+    # of offset order (all zh, then all en), and none of them is a replay
+    d = Detection(load_config(None, overrides={"sharding.by": "lang"}), sources=1)
+    ps = _posts(6)
+    by_lang = {"zh": [], "en": []}
+    for i, p in enumerate(ps):
+        lang = "zh" if i % 2 else "en"
+        by_lang[lang].append((i, clean(Post(p.id, p.text, p.t, p.author, lang=lang), str.split, 64)))
+    for lang in ("zh", "en"):
+        for i, c in by_lang[lang]:
+            d.offer(0, c, seq=i)
+    assert d.duplicates == 0 and d.offered == 6
