@@ -43,8 +43,9 @@ class CompoundSplitter:
         """``terms`` plus the parts of any splittable compound among them (a new list)."""
         out = list(terms)
         seen = None
+        lo, hi = self.min_chars, self.max_chars
         for term in terms:
-            if self.min_chars <= len(term) <= self.max_chars and term.isascii() and term.isalpha():
+            if lo <= len(term) <= hi and term.isascii() and term.isalpha():
                 parts = self.split(term)
                 if parts:
                     if seen is None:

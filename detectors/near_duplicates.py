@@ -15,13 +15,56 @@ True
 from __future__ import annotations
 
 import collections
+import functools
 import random
+import struct
 import zlib
 
 _crc32 = zlib.crc32
 
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
+_LANE = 128   # bits per permutation in the packed hashing below (a * h + b < 2**94)
+
+
+def _lanes(values, bits: int = _LANE) -> int:
+    return sum(v << (bits * i) for i, v in enumerate(values))
+
+
+class _PackedHash:
+    """``tuple((a * h + b) % _PRIME for a, b in perms)`` with all permutations in one big int, one lane each:
+    a dozen big-int operations and one unpack instead of three small-int operations per permutation (~1.4x).
+    Mod the Mersenne prime 2**61 - 1: x = (x & p) + (x >> 61) (mod p), then one conditional subtraction, lane-wise
+    (every intermediate stays below 2**94, inside its lane, so lanes never carry into each other)."""
+
+    def __init__(self, perms: list[tuple[int, int]]):
+        k = len(perms)
+        self.a = _lanes(a for a, _ in perms)
+        self.b = _lanes(b for _, b in perms)
+        self.low61 = _lanes([_PRIME] * k)
+        self.low33 = _lanes([(1 << 33) - 1] * k)
+        self.ones = _lanes([1] * k)
+        self.nbytes = _LANE * k // 8
+        self.unpack = struct.Struct(f"<{2 * k}Q").unpack   # two 64-bit words per lane; the high one is 0
+
+    def __call__(self, h: int) -> tuple[int, ...]:
+        x = self.a * h + self.b                               # lanes < 2**94
+        low61 = self.low61
+        y = (x & low61) + ((x >> 61) & self.low33)            # lanes < 2**61 + 2**33 < 2p, y = x (mod p)
+        z = y + self.ones                                     # bit 61 of a lane set iff y >= p
+        r = (z & low61) + ((z >> 61) & self.ones) - self.ones  # y - p if y >= p else y
+        return self.unpack(r.to_bytes(self.nbytes, "little"))[::2]
+
+
+def _permutations(seed: int, n: int) -> list[tuple[int, int]]:
+    rng = random.Random(seed)
+    return [(rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(n)]
+
+
+@functools.lru_cache(maxsize=16)
+def _packed_hash(seed: int, n: int) -> _PackedHash:
+    # built from (seed, n), not kept on the instance: detectors are pickled in checkpoints, and a Struct is not
+    return _PackedHash(_permutations(seed, n))
 
 
 class NearDuplicates:
@@ -40,8 +83,7 @@ class NearDuplicates:
         self.rows = rows
         self.min_tokens = min_tokens
         self.seed = seed
-        rng = random.Random(seed)
-        self._perms = [(rng.randrange(1, _PRIME), rng.randrange(0, _PRIME)) for _ in range(bands * rows)]
+        self._perms = _permutations(seed, bands * rows)
         self._buckets: dict[int, str] = {}
         self._items: collections.OrderedDict[str, tuple[float, frozenset, tuple]] = collections.OrderedDict()
         # token -> its hash under each permutation (a pure function of the token, so clearing it changes nothing)
@@ -54,13 +96,12 @@ class NearDuplicates:
         if len(cache) >= self._cache_size:
             cache.clear()
         get = cache.get
-        rows = [get(tok) for tok in tokens]
+        rows = list(map(get, tokens))
         if None in rows:
-            perms = self._perms
+            permuted = _packed_hash(self.seed, len(self._perms))   # the hashes of self._perms
             for i, tok in enumerate(tokens):   # a frozenset iterates in the same order every time
                 if rows[i] is None:
-                    h = _crc32(tok.encode("utf-8", "surrogatepass"))
-                    rows[i] = cache[tok] = tuple([(a * h + b) % _PRIME for a, b in perms])
+                    rows[i] = cache[tok] = permuted(_crc32(tok.encode("utf-8", "surrogatepass")))
         m = _MASK
         r = self.rows
         # per permutation, the least hash over the tokens: map(min, *rows) calls min(row0[i], row1[i], ...)

@@ -113,11 +113,10 @@ class IssueDetector:
 
         max_tokens = self.config.text.max_tokens
         if post.terms is not None:
-            terms = list(post.terms[:max_tokens])
+            terms = post.terms[:max_tokens]
         else:
             terms = self.tokenize(post.text)[:max_tokens] if post.text else []
-        if terms:
-            terms = self.compounds.expand(terms)
+        terms = self.compounds.expand(terms) if terms else []   # (expand returns a new list)
         home = None
         if post.repost_of is not None:
             home = self._post_cluster.get(post.repost_of)

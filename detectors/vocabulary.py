@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import math
+from itertools import repeat
 
 
 class Vocabulary:
@@ -32,6 +33,8 @@ class Vocabulary:
 
     def _advance(self, t: float) -> float:
         """Move the clock to ``t`` (never backwards) and return the weight of a document seen at ``t``."""
+        if t == self._t_max:   # posts often share a timestamp: _scale is the same power, computed for t_max
+            return self._scale
         if self._t_ref is None:
             self._t_ref = self._t_max = t
         if t > self._t_max:
@@ -68,8 +71,10 @@ class Vocabulary:
         """Count one document (its distinct terms) at event time ``t``; returns its scaled weight."""
         w = self._advance(t)
         df = self._df
-        for term in set(terms):
-            df[term] = df.get(term, 0.0) + w
+        distinct = set(terms)
+        # df[term] = df.get(term, 0.0) + w for each term, looped in C (a set iterates in one order while unchanged;
+        # w + x is x + w exactly)
+        df.update(zip(distinct, map(w.__add__, map(df.get, distinct, repeat(0.0)))))
         self._docs += w
         if len(df) > self.max_terms:
             self._prune()

@@ -187,6 +187,9 @@ class PostParser:
         self.max_year = max_year
         self._t_min = _year_start(min_year)
         self._t_max = _year_start(max_year + 1)  # exclusive
+        # the last created_at string and its epoch seconds: posts of one stream often share a timestamp (a
+        # snapshot of hot topics, a second of tweets), and the conversion is a pure function of the string
+        self._last_ts: tuple[str | None, float] = (None, 0.0)
 
     # -- public -----------------------------------------------------------
     def parse(self, raw: bytes | str) -> Post | Reject:
@@ -275,7 +278,16 @@ class PostParser:
         elif repost_of is None and (not text or text.isspace()):
             raise _Rejected("empty_text", "text: empty and not a repost")
 
-        t = self._timestamp(get("created_at"))
+        created = get("created_at")
+        if created.__class__ is str:
+            last = self._last_ts
+            if created == last[0]:
+                t = last[1]
+            else:
+                t = self._timestamp(created)
+                self._last_ts = (created, t)
+        else:
+            t = self._timestamp(created)
 
         author = get("author")
         if author is not None:

@@ -22,13 +22,24 @@ from .contract import Post, Reject, format_time
 from .ordering import LATE, EventTimeMerger
 
 SAMPLE_CHARS = 280      # alerts quote at most this much of a post (IssueDetector keeps text[:280])
+_OPTIONAL = ("author", "repost_of", "lang", "source", "region")
+_SET_POST_IN = [getattr(PostIn, f).__set__ for f in PostIn.__slots__]
+
+
+def _post_in(a, b, c, d, e, f, g, h, i, _n=object.__new__, _P=PostIn,
+             s0=_SET_POST_IN[0], s1=_SET_POST_IN[1], s2=_SET_POST_IN[2], s3=_SET_POST_IN[3], s4=_SET_POST_IN[4],
+             s5=_SET_POST_IN[5], s6=_SET_POST_IN[6], s7=_SET_POST_IN[7], s8=_SET_POST_IN[8]) -> PostIn:
+    """PostIn(...) without the frozen-dataclass __setattr__ detour (as contract._new_post; ~3x faster)."""
+    p = _n(_P)
+    s0(p, a); s1(p, b); s2(p, c); s3(p, d); s4(p, e); s5(p, f); s6(p, g); s7(p, h); s8(p, i)  # noqa: E702
+    return p
 
 
 def clean(post: Post, tokenize: Callable[[str], list[str]], max_tokens: int) -> dict:
     """The stateless half: a post and its terms, as a plain dict (JSON-safe; floats round-trip exactly)."""
     d = {"id": post.id, "t": post.t, "text": post.text[:SAMPLE_CHARS],
          "terms": tokenize(post.text)[:max_tokens] if post.text else []}
-    for k in ("author", "repost_of", "lang", "source", "region"):
+    for k in _OPTIONAL:
         v = getattr(post, k)
         if v is not None:
             d[k] = v
@@ -126,16 +137,24 @@ class Detection:
         return out
 
     def _feed(self, released: list) -> list:
+        if not released:
+            return []
         out = []
         by = self.by
+        det = self.detector("") if by == "none" else None
         for t, _, p in released:
-            det = self.detector(shard_key(by, p))
-            issue, alerts = det.learn_one(PostIn(
-                p["id"], p["text"], t, p.get("author"), p.get("repost_of"), p.get("lang"), p.get("source"),
-                p.get("region"), terms=p["terms"]))
+            if by != "none":
+                det = self.detector(shard_key(by, p))
+            get = p.get
+            issue, alerts = det.learn_one(_post_in(
+                p["id"], p["text"], t, get("author"), get("repost_of"), get("lang"), get("source"), get("region"),
+                p["terms"]))
             out.append(("assignment", (p["id"], issue)))
-            out += [("assignment", pa) for pa in det.due_reassignments(t)]
-            out += [("alert", a) for a in alerts]
+            reassigned = det.due_reassignments(t)
+            if reassigned:
+                out += [("assignment", pa) for pa in reassigned]
+            if alerts:
+                out += [("alert", a) for a in alerts]
         return out
 
     @property
