@@ -128,8 +128,6 @@ def test_two_workers_split_partitions_and_agree(kafka_bootstrap, kafka_names, tm
 
 @pytest.mark.kafka
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="KNOWN BUG (issue #4 open): passes locally, but in 2 fresh-clone CI runs the "
-                   "restarted worker found no detector checkpoint and ~110 held posts never came out")
 def test_sigkill_mid_stream_loses_no_alert(kafka_bootstrap, kafka_names, tmp_path, reference):
     lines = list(stream_lines())
     h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=1)
@@ -148,7 +146,7 @@ def test_sigkill_mid_stream_loses_no_alert(kafka_bootstrap, kafka_names, tmp_pat
         try:
             out = h.collect(expect_posts=len(lines))
         except TimeoutError:
-            # say where the missing posts stopped (this failure was seen in CI only): shown in the warnings summary
+            # say where missing posts stopped (seen on loaded machines before the gap check): in the warnings summary
             missing = {json.loads(x)["id"] for x in lines} - set(h.read().final_assignments())
             logs = [line for w in h.workers for line in w.log().splitlines() if "partition 1: checkpoint" in line]
             warnings.warn(f"SIGKILL test: {len(missing)} posts missing, e.g. {sorted(missing)[:5]}; "
