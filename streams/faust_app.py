@@ -116,6 +116,18 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     snapshots.value_serializer = "raw"    # checkpoint pieces are pickled bytes (Table has no serializer argument;
                                           # its changelog topic is derived from this attribute on first use)
 
+    shard_partition_of: dict[str, int] = {}
+
+    def shard_partition(shard: str) -> int:
+        """The partition of the repartitioned topic a shard key goes to: Faust's default partitioner (aiokafka's
+        murmur2), computed here so that no metadata is needed."""
+        q = shard_partition_of.get(shard)
+        if q is None:
+            from aiokafka.partitioner import DefaultPartitioner
+            every = list(range(s.shard_partitions))
+            q = shard_partition_of[shard] = DefaultPartitioner()(shard.encode(), every, every)
+        return q
+
     # ---------------------------------------------------------------- clean_posts: stateless, per input partition
     seen_at: dict[int, float] = {}        # input partition -> monotonic time of its last post here
     last_offset: dict[int, int] = {}      # input partition -> last offset cleaned here
@@ -152,7 +164,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 c = clean(item, tokenize, max_tokens)
                 # a message's size, bounded from above (UTF-8 <= 3 bytes a char; ids, times and keys ~300 bytes)
                 size = 3 * (len(c["text"]) + sum(map(len, c["terms"])) + 2 * len(c["terms"])) + 300
-                chunks = groups.setdefault((src, shard_key(by, c)), [[[], 0]])
+                # one message per input partition and *target partition*, posts in offset order: shards that
+                # share a partition must not split a batch there (its detector would see time go backwards)
+                shard = shard_key(by, c)
+                chunks = groups.setdefault((src, shard_partition(shard)), [[[], 0]])
                 if chunks[-1][1] + size > BATCH_BYTES:
                     chunks.append([[], 0])
                 chunks[-1][0].append({"off": off, "post": c})
@@ -160,7 +175,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 if item.t > newest.get(src, float("-inf")):
                     newest[src] = item.t
             marks: set[int] = set()
-            for (src, shard), chunks in groups.items():
+            for (src, _), chunks in groups.items():
                 key = str(src).encode()
                 first, last = read[src]
                 for i, (items, _) in enumerate(chunks):
@@ -168,7 +183,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     # its partition in that range was used or rejected), so the detector can tell a gap
                     to = last if i == len(chunks) - 1 else items[-1]["off"]
                     await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src,
-                                                           "shard": shard, "sources": n_sources, "posts": items,
+                                                           "shard": shard_key(by, items[0]["post"]),
+                                                           "sources": n_sources, "posts": items,
                                                            "from": first, "to": to})
                     first = to + 1
                     before = cleaned.get(src, 0)
@@ -243,15 +259,9 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             return value["shard"].encode()
         return b"\x00"
 
-    posts_partition_cache: list[int] = []
-
     def posts_partition() -> int:
         """With ``sharding.by: none`` every post goes to the partition of shard key ``""``."""
-        if not posts_partition_cache:     # the producer's own partitioner (Faust's default), without metadata
-            from aiokafka.partitioner import DefaultPartitioner
-            every = list(range(s.shard_partitions))
-            posts_partition_cache.append(DefaultPartitioner()(b"", every, every))
-        return posts_partition_cache[0]
+        return shard_partition("")
 
     async def refill(q: int, det: Detection, src: int, first: int, last: int) -> list:
         """Offer input offsets ``first..last`` of input partition ``src`` that never arrived here, read from the
