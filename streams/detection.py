@@ -66,9 +66,9 @@ class Detection:
     ``sources`` is the number of input partitions whose posts reach this instance (1 when embedded).
     ``offer(source, post, seq)``: ``seq`` is the post's position in its source (a Kafka offset); a post at or
     before the last position covered from that source (for its shard) is a replay after a crash upstream and is
-    skipped. ``covered(source)`` is that position (with ``sharding.by: none``): every position up to it was used
-    or is known to need nothing (a rejected line; ``cover``). A host that then receives a position beyond
-    ``covered + 1`` has lost something upstream and can fill the gap from the source before going on.
+    skipped. ``covered(source)`` is the last position up to which everything was used or is known to need nothing
+    here (a rejected line, another instance's post; the host says so with ``cover``). A host that then receives
+    a position beyond ``covered + 1`` has lost something upstream and can fill the gap from the source first.
     """
 
     def __init__(self, config, sources: int = 1):

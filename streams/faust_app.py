@@ -194,7 +194,9 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             # marks go after every post of the batch: a mark claims that its partition sent all posts up to
             # newest[src], which holds only once every shard's group of this batch is out. A batch of rejected
             # lines only sends one too (time may be unknown), so that its offsets count as handled.
-            marks |= {src for src in read if not any(g[0] == src for g in groups)}
+            # Sharded, every batch ends with a mark for each of its input partitions: it reaches every detector
+            # partition, so each can tell that it had nothing in the batch from that it lost something.
+            marks |= set(read) if by != "none" else {src for src in read if not any(g[0] == src for g in groups)}
             for src in marks:
                 first, last = read[src]
                 await clean_topic.send(key=str(src).encode(), value={
@@ -287,10 +289,14 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                         break
                     item = parser.parse(rec.value if rec.value is not None else b"")
                     if isinstance(item, Reject):
-                        await send_reject(item, f"{s.topic('posts')}/{src}", rec.offset)
-                        rejected += 1
+                        if q == shard_partition(""):       # said once, not once per detector partition
+                            await send_reject(item, f"{s.topic('posts')}/{src}", rec.offset)
+                            rejected += 1
                         continue
-                    out += det.offer(src, clean(item, tokenize, max_tokens), rec.offset)
+                    c = clean(item, tokenize, max_tokens)
+                    if by != "none" and shard_partition(shard_key(by, c)) != q:
+                        continue                          # another detector partition's post
+                    out += det.offer(src, c, rec.offset)
                     used += 1
         finally:
             await consumer.stop()
@@ -390,9 +396,10 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     det.merger.add_sources(v["sources"])
                 kind = v.get("kind")
                 t0 = time.perf_counter()
-                if "from" in v and by == "none" and q == posts_partition():
-                    # every input offset reaches this partition in order: a jump means messages were lost
-                    # upstream (a crash between commits): read the missing ones from the input itself
+                if "from" in v and (by != "none" or q == posts_partition()):
+                    # every input offset is accounted for here in order (with by=none: on the partition that gets
+                    # the posts; sharded: by each batch's posts for this partition and its mark): a jump means
+                    # messages were lost upstream (a crash between commits): read the missing ones from the input
                     src, gap = v["src"], det.covered(v["src"]) + 1
                     if v["from"] > gap:
                         await emit(await refill(q, det, src, gap, v["from"] - 1), q)
@@ -401,15 +408,12 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     out = []
                     for item in v["posts"]:
                         out += det.offer(src, item["post"], item["off"])
-                    if by == "none" and "to" in v:
-                        det.cover(src, v["to"])       # the rejected lines of the range
+                    if "to" in v:
+                        det.cover(src, v["to"])       # rejected lines and other partitions' posts of the range
                 elif kind == "mark":
-                    if v["t"] is not None:
-                        out = det.mark(v["src"], v["t"], v["off"])
-                    else:                              # a batch of rejected lines only
-                        out = []
-                        if by == "none":
-                            det.cover(v["src"], v["off"])
+                    out = det.mark(v["src"], v["t"], v["off"]) if v["t"] is not None else []
+                    if "to" in v:                      # t is None: a batch of rejected lines only
+                        det.cover(v["src"], v["to"])
                 elif kind == "idle":
                     out = det.idle(v["src"])
                 else:

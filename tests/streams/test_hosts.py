@@ -179,12 +179,17 @@ def test_sharded_detection_agrees_with_embedded(kafka_bootstrap, kafka_names, tm
 
 @pytest.mark.kafka
 @pytest.mark.slow
-def test_input_acknowledged_but_never_processed_is_read_again(kafka_bootstrap, kafka_names, tmp_path, reference):
+@pytest.mark.parametrize("by", ["none", "source"])
+def test_input_acknowledged_but_never_processed_is_read_again(by, kafka_bootstrap, kafka_names, tmp_path,
+                                                              reference):
     """Faust can acknowledge (and commit) a message it never processed when a worker dies or its group
     rebalances at the wrong moment. The detector sees the gap in input offsets and reads what is missing from
     the input topic: here a third of the stream is committed as read before any worker saw it."""
     lines = list(stream_lines())
-    h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=1)
+    config = tmp_path / "detector.yaml"
+    config.write_text(f"sharding:\n  by: {by}\n")
+    expected = reference if by == "none" else EmbeddedHost(tmp_path, str(config)).run(lines)
+    h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, config_path=str(config))
     try:
         h.create_topics()
         h.send(lines[:5000])
@@ -193,7 +198,7 @@ def test_input_acknowledged_but_never_processed_is_read_again(kafka_bootstrap, k
         h.send(lines[5000:])
         out = h.collect(expect_posts=len(lines))
         assert "never arrived" in h.workers[0].log()
-        assert_same_outputs(out, reference)
+        assert_same_outputs(out, expected)
     finally:
         h.close()
 
