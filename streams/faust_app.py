@@ -199,9 +199,12 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             marks |= set(read) if by != "none" else {src for src in read if not any(g[0] == src for g in groups)}
             for src in marks:
                 first, last = read[src]
+                # "parts": the detector partitions that got posts of this batch: there the posts messages, not
+                # the mark, account for the range (if they were lost, the mark says so)
                 await clean_topic.send(key=str(src).encode(), value={
                     "v": SCHEMA, "kind": "mark", "src": src, "off": last, "t": newest.get(src),
-                    "sources": n_sources, "from": first, "to": last})
+                    "sources": n_sources, "from": first, "to": last,
+                    "parts": sorted({q for g, q in groups if g == src})})
 
     @app.timer(1.0)
     async def mark_idle_inputs():
@@ -235,8 +238,9 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
             if end is None or next_off is None or next_off < end:
                 continue     # unread posts remain (lagging, not idle), or we cannot tell yet
             idle_sent[src] = now
+            # "to": every offset before the end was sent; a detector that accounted for fewer lost the rest
             await clean_topic.send(key=str(src).encode(), value={
-                "v": SCHEMA, "kind": "idle", "src": src, "sources": n_sources})
+                "v": SCHEMA, "kind": "idle", "src": src, "sources": n_sources, "to": next_off - 1})
 
     @app.on_partitions_assigned.connect
     async def _assigned(app_, assigned, **kwargs):
@@ -396,13 +400,17 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     det.merger.add_sources(v["sources"])
                 kind = v.get("kind")
                 t0 = time.perf_counter()
-                if "from" in v and (by != "none" or q == posts_partition()):
+                if "to" in v and (by != "none" or q == posts_partition()):
                     # every input offset is accounted for here in order (with by=none: on the partition that gets
-                    # the posts; sharded: by each batch's posts for this partition and its mark): a jump means
+                    # the posts; sharded: by each batch's posts for this partition, or its mark): a jump means
                     # messages were lost upstream (a crash between commits): read the missing ones from the input
                     src, gap = v["src"], det.covered(v["src"]) + 1
-                    if v["from"] > gap:
-                        await emit(await refill(q, det, src, gap, v["from"] - 1), q)
+                    if kind == "idle" or (kind == "mark" and q in v.get("parts", ())):
+                        upto = v["to"]                 # posts messages should have covered all of it already
+                    else:
+                        upto = v["from"] - 1
+                    if upto >= gap:
+                        await emit(await refill(q, det, src, gap, upto), q)
                 if kind == "posts":
                     src = v["src"]
                     out = []
@@ -413,7 +421,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 elif kind == "mark":
                     out = det.mark(v["src"], v["t"], v["off"]) if v["t"] is not None else []
                     if "to" in v:                      # t is None: a batch of rejected lines only
-                        det.cover(v["src"], v["to"])
+                        det.cover(v["src"], v["to"])  # (where "parts" has this partition: already covered)
                 elif kind == "idle":
                     out = det.idle(v["src"])
                 else:

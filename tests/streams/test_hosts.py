@@ -11,7 +11,9 @@ from collections import Counter
 import orjson
 import pytest
 
-from tests.fixtures.kafka_broker import commit_offsets, end_offsets
+from aiokafka.partitioner import DefaultPartitioner
+
+from tests.fixtures.kafka_broker import commit_offsets, end_offsets, produce_json
 from tests.streams.hosts import EmbeddedHost, KafkaHost, assert_same_outputs, planted, stream_lines
 
 KAFKA = [pytest.mark.kafka, pytest.mark.slow]
@@ -179,12 +181,14 @@ def test_sharded_detection_agrees_with_embedded(kafka_bootstrap, kafka_names, tm
 
 @pytest.mark.kafka
 @pytest.mark.slow
-@pytest.mark.parametrize("by", ["none", "source"])
-def test_input_acknowledged_but_never_processed_is_read_again(by, kafka_bootstrap, kafka_names, tmp_path,
+@pytest.mark.parametrize("by, lost", [("none", "input"), ("source", "input"), ("none", "posts message")])
+def test_input_acknowledged_but_never_processed_is_read_again(by, lost, kafka_bootstrap, kafka_names, tmp_path,
                                                               reference):
     """Faust can acknowledge (and commit) a message it never processed when a worker dies or its group
     rebalances at the wrong moment. The detector sees the gap in input offsets and reads what is missing from
-    the input topic: here a third of the stream is committed as read before any worker saw it."""
+    the input topic. Here a third of the stream is committed as read before any worker saw it ("input"), or,
+    in addition, the clean-posts mark of that stretch arrived while its posts message did not ("posts message":
+    the mark must not count as having used those posts)."""
     lines = list(stream_lines())
     config = tmp_path / "detector.yaml"
     config.write_text(f"sharding:\n  by: {by}\n")
@@ -193,7 +197,13 @@ def test_input_acknowledged_but_never_processed_is_read_again(by, kafka_bootstra
     try:
         h.create_topics()
         h.send(lines[:5000])
-        commit_offsets(kafka_bootstrap, h.app_id, h.topic("posts"), end_offsets(kafka_bootstrap, h.topic("posts")))
+        ends = end_offsets(kafka_bootstrap, h.topic("posts"))
+        commit_offsets(kafka_bootstrap, h.app_id, h.topic("posts"), ends)
+        if lost == "posts message":
+            posts_partition = DefaultPartitioner()(b"", list(range(4)), list(range(4)))
+            produce_json(kafka_bootstrap, h.topic("clean"), [(str(src), {
+                "v": 1, "kind": "mark", "src": src, "off": end - 1, "t": None, "sources": 4, "from": 0,
+                "to": end - 1, "parts": [posts_partition]}) for src, end in ends.items()])
         h.start()
         h.send(lines[5000:])
         out = h.collect(expect_posts=len(lines))
