@@ -112,11 +112,12 @@ class Detection:
         if seq > self._seen.get(key, -1):
             self._seen[key] = seq
 
-    def mark(self, source: int, t: float, seq: int | None = None) -> list:
-        """A heartbeat: ``source`` has sent everything before event time ``t``."""
-        if seq is not None and self.by == "none":   # sharded: a mark says nothing about which shards it covers
+    def mark(self, source: int, t: float | None, seq: int | None = None) -> list:
+        """A heartbeat: ``source`` has sent everything up to position ``seq`` and event time ``t`` (None: no time
+        known yet, only rejected lines so far)."""
+        if seq is not None:
             self.cover(source, seq)
-        return self._feed(self.merger.mark(source, t))
+        return self._feed(self.merger.mark(source, t)) if t is not None else []
 
     def idle(self, source: int) -> list:
         """``source`` went quiet. When all have, everything held is released and merged posts re-reported (as

@@ -136,6 +136,11 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     cleaned: dict[int, int] = {}
     lag_checked = [0.0]
 
+    def to_clean(raw: bytes | None) -> dict | Reject:
+        """One input line -> its clean post (the stateless half, streams.detection.clean), or its reject."""
+        item = parser.parse(raw if raw is not None else b"")
+        return item if isinstance(item, Reject) else clean(item, tokenize, max_tokens)
+
     async def send_reject(r: Reject, where: str, offset: int) -> None:
         await rejects_topic.send(value={"v": SCHEMA, **r.to_json(source=where, offset=offset)})
         if metrics:
@@ -145,9 +150,9 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     @app.agent(posts_topic)
     async def clean_posts(stream):
         # Batches: Faust's cost per message (consume, forward, produce) dwarfs cleaning a post, so the internal
-        # stream carries up to 500 clean posts of one input partition (and one shard) per message.
+        # stream carries up to 500 clean posts of one input partition (for one detector partition) per message.
         async for events in stream.take_events(500, within=0.05):
-            groups: dict[tuple[int, str], list] = {}
+            groups: dict[tuple[int, int], tuple[str, list]] = {}   # (input, detector partition) -> shard, chunks
             read: dict[int, list[int]] = {}   # input partition -> [first, last] offset read in this batch
             for event in events:
                 src, off = event.message.partition, event.message.offset
@@ -157,25 +162,24 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 idle_sent.pop(src, None)
                 last_offset[src] = off
                 read.setdefault(src, [off, off])[1] = off
-                item = parser.parse(event.value if event.value is not None else b"")
-                if isinstance(item, Reject):
-                    await send_reject(item, f"{s.topic('posts')}/{src}", off)
+                c = to_clean(event.value)
+                if isinstance(c, Reject):
+                    await send_reject(c, f"{s.topic('posts')}/{src}", off)
                     continue
-                c = clean(item, tokenize, max_tokens)
                 # a message's size, bounded from above (UTF-8 <= 3 bytes a char; ids, times and keys ~300 bytes)
                 size = 3 * (len(c["text"]) + sum(map(len, c["terms"])) + 2 * len(c["terms"])) + 300
                 # one message per input partition and *target partition*, posts in offset order: shards that
                 # share a partition must not split a batch there (its detector would see time go backwards)
                 shard = shard_key(by, c)
-                chunks = groups.setdefault((src, shard_partition(shard)), [[[], 0]])
+                _, chunks = groups.setdefault((src, shard_partition(shard)), (shard, [[[], 0]]))
                 if chunks[-1][1] + size > BATCH_BYTES:
                     chunks.append([[], 0])
                 chunks[-1][0].append({"off": off, "post": c})
                 chunks[-1][1] += size
-                if item.t > newest.get(src, float("-inf")):
-                    newest[src] = item.t
+                if c["t"] > newest.get(src, float("-inf")):
+                    newest[src] = c["t"]
             marks: set[int] = set()
-            for (src, _), chunks in groups.items():
+            for (src, _), (shard, chunks) in groups.items():
                 key = str(src).encode()
                 first, last = read[src]
                 for i, (items, _) in enumerate(chunks):
@@ -183,7 +187,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                     # its partition in that range was used or rejected), so the detector can tell a gap
                     to = last if i == len(chunks) - 1 else items[-1]["off"]
                     await clean_topic.send(key=key, value={"v": SCHEMA, "kind": "posts", "src": src,
-                                                           "shard": shard_key(by, items[0]["post"]),
+                                                           "shard": shard,   # routes it (see route)
                                                            "sources": n_sources, "posts": items,
                                                            "from": first, "to": to})
                     first = to + 1
@@ -291,13 +295,12 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 for rec in (await consumer.getmany(tp, timeout_ms=500)).get(tp, ()):
                     if rec.offset > last:
                         break
-                    item = parser.parse(rec.value if rec.value is not None else b"")
-                    if isinstance(item, Reject):
-                        if q == shard_partition(""):       # said once, not once per detector partition
-                            await send_reject(item, f"{s.topic('posts')}/{src}", rec.offset)
+                    c = to_clean(rec.value)
+                    if isinstance(c, Reject):
+                        if q == posts_partition():         # said once, not once per detector partition
+                            await send_reject(c, f"{s.topic('posts')}/{src}", rec.offset)
                             rejected += 1
                         continue
-                    c = clean(item, tokenize, max_tokens)
                     if by != "none" and shard_partition(shard_key(by, c)) != q:
                         continue                          # another detector partition's post
                     out += det.offer(src, c, rec.offset)
@@ -418,10 +421,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                         out += det.offer(src, item["post"], item["off"])
                     if "to" in v:
                         det.cover(src, v["to"])       # rejected lines and other partitions' posts of the range
-                elif kind == "mark":
-                    out = det.mark(v["src"], v["t"], v["off"]) if v["t"] is not None else []
-                    if "to" in v:                      # t is None: a batch of rejected lines only
-                        det.cover(v["src"], v["to"])  # (where "parts" has this partition: already covered)
+                elif kind == "mark":                   # t is None: a batch of rejected lines only
+                    out = det.mark(v["src"], v["t"], v["off"])
                 elif kind == "idle":
                     out = det.idle(v["src"])
                 else:
