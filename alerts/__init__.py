@@ -19,7 +19,8 @@ time. Delivery state lives in the outbox (file journal here; a Kafka/Faust outbo
 Modules: ``model`` (Alert, fingerprints), ``config`` (alerting.yaml), ``matchers``, ``routing``, ``muting``
 (silences, inhibition, quiet hours), ``dispatcher`` (groups and timers), ``sinks/`` (webhook, DingTalk, WeCom,
 Feishu, Slack, file), ``outbox``, ``delivery``, ``deadletter``, ``delivered``, ``metrics``, ``verify`` (the
-receiver-side signature check), ``receiver`` (demo receiver), ``feedback`` (officials' feedback API).
+receiver-side signature check), ``receiver`` (demo receiver), ``feedback`` (officials' feedback API),
+``feedback_report`` (verdicts joined with a run's notifications, for backtests).
 """
 from .config import AlertingConfig, AlertingConfigError, load_alerting_config, load_alerting_config_text
 from .deadletter import DeadLetterSink, FileDeadLetters, read_dead_letters

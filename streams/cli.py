@@ -65,6 +65,42 @@ def cmd_receiver(a) -> int:
     return 0
 
 
+def cmd_feedback(a) -> int:
+    if a.action == "serve":
+        from groundswell.alerts.feedback import run_feedback_server
+        from groundswell.config.schema import default_config_path
+        alerting = a.alerting or str(default_config_path().with_name("alerting.yaml"))
+        if a.metrics_port is not None:
+            from prometheus_client import start_http_server
+            start_http_server(a.metrics_port, addr=os.environ.get("GROUNDSWELL_METRICS_ADDR", "127.0.0.1"))
+        run_feedback_server(alerting, a.outbox, host=a.host, port=a.port)
+        return 0
+    import json
+
+    from groundswell.alerts.feedback_report import feedback_report, notified_from_delivered, notified_from_events
+    if not a.feedback or bool(a.delivered) == bool(a.alerts):
+        print("groundswell feedback report: give FEEDBACK and exactly one of --delivered or --alerts",
+              file=sys.stderr)
+        return 2
+    for path in (a.feedback, a.delivered or a.alerts):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    if a.delivered:
+        notified = notified_from_delivered(a.delivered)
+    else:
+        from groundswell.alerts import load_alerting_config
+        from groundswell.alerts.jsonl_file import iter_jsonl
+        from groundswell.config.schema import default_config_path
+        cfg = load_alerting_config(a.alerting or default_config_path().with_name("alerting.yaml"))
+        notified = notified_from_events(iter_jsonl(a.alerts), cfg)
+    report = feedback_report(a.feedback, notified)
+    if a.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print(report.table())
+    return 0
+
+
 def cmd_check(a) -> int:
     if a.kind == "detector":
         load_config(a.file)
@@ -194,6 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--no-progress", action="store_true")
     _add_kafka_args(rp)
     rp.set_defaults(func=cmd_replay)
+
+    fb = sub.add_parser("feedback", help="officials' feedback: serve the API, or report false-alarm shares")
+    fb.add_argument("action", choices=["serve", "report"])
+    fb.add_argument("feedback", nargs="?", help="report: the feedback file (feedback.jsonl of the API)")
+    fb.add_argument("--alerting", help="alerting config YAML (default: the shipped config/alerting.yaml)")
+    fb.add_argument("--outbox", default=".", help="serve: the notifier's outbox folder (delivered log, "
+                                                 "feedback file; default .)")
+    fb.add_argument("--host", help="serve: bind address (default: feedback.host of the config)")
+    fb.add_argument("--port", type=int, help="serve: port (default: feedback.port of the config)")
+    fb.add_argument("--metrics-port", type=int, help="serve: Prometheus metrics (time to acknowledge, false "
+                                                     "alarms) on 127.0.0.1:PORT")
+    fb.add_argument("--delivered", help="report: the delivered log of a run (<outbox>/delivered.jsonl)")
+    fb.add_argument("--alerts", help="report: a run's --alerts-out, routed through --alerting")
+    fb.add_argument("--json", action="store_true", help="report: one JSON document instead of a table")
+    fb.set_defaults(func=cmd_feedback)
 
     c = sub.add_parser("check", help="validate a config file")
     c.add_argument("kind", choices=["detector", "alerting", "kafka"])
