@@ -70,6 +70,20 @@ def feed(notifier: Notifier, events: list[dict], *, step_s: float = 1.0) -> None
         notifier.tick(now)
 
 
+def assert_in_order_per_issue(bodies: list[dict]) -> None:
+    """Notification bodies (grouped by issue_id) in arrival order follow each issue's emission order: the newest
+    emission a notification carries (``<issue_id>:<seq>``) never goes back, and an issue's first one fires."""
+    last: dict[str, int] = {}
+    for b in bodies:
+        issue = b["alerts"][0]["labels"]["issue_id"]
+        assert {a["labels"]["issue_id"] for a in b["alerts"]} == {issue}, "one issue per notification expected"
+        seq = max(int(a["alert_id"].rsplit(":", 1)[1]) for a in b["alerts"])
+        if issue not in last:
+            assert b["status"] == "firing", f"{issue}: first notification is {b['status']}"
+        assert seq >= last.get(issue, 0), f"{issue}: emission {seq} arrived after {last[issue]}"
+        last[issue] = seq
+
+
 class ThreadedApp:
     """Run an aiohttp Application on 127.0.0.1 in a background thread (a real HTTP server)."""
 

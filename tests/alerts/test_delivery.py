@@ -19,9 +19,13 @@ from groundswell.alerts.delivery import TokenBucket, backoff_s
 from groundswell.alerts.durations import parse_time
 from groundswell.alerts.receiver import free_port
 
-from .helpers import T0, ThreadedApp, event, make_notifier, webhook_config
+from .helpers import T0, ThreadedApp, assert_in_order_per_issue, event, make_notifier, webhook_config
 
 SECRET = "delivery-secret"
+
+
+# every issue of issue_stream: fires yellow, escalates twice, resolves
+LIFECYCLE = [("firing", "yellow"), ("firing", "orange"), ("firing", "red"), ("resolved", "red")]
 
 
 def issue_stream(n_issues: int, start: float = T0) -> list[dict]:
@@ -59,6 +63,11 @@ def assert_exactly_once_in_order(rx: WebhookReceiver, made: list[tuple[str, str]
     for b in rx.accepted:
         per_issue_got[b["alerts"][0]["labels"]["issue_id"]].append(b["notification_id"])
     assert per_issue_got == per_issue_sent, "notifications of an issue arrived out of order"
+    lifecycle = defaultdict(list)          # what officials saw per issue, in arrival order
+    for b in rx.accepted:
+        lifecycle[b["alerts"][0]["labels"]["issue_id"]].append((b["status"], b["alerts"][0]["labels"]["severity"]))
+    assert all(seen == LIFECYCLE for seen in lifecycle.values()), dict(lifecycle)
+    assert_in_order_per_issue(rx.accepted)
     assert rx.rejected == []
 
 

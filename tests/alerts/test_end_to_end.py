@@ -11,7 +11,7 @@ import pytest
 from groundswell.alerts import BackgroundReceiver, WebhookReceiver
 from groundswell.alerts.durations import format_time
 
-from .helpers import config_from, make_notifier
+from .helpers import assert_in_order_per_issue, config_from, make_notifier
 
 SECRET = "e2e-secret"
 T0 = 1714521600.0          # 2024-05-01T00:00:00Z
@@ -117,6 +117,7 @@ def test_detector_stream_to_a_local_webhook_receiver(tmp_path):
     assert len({e["issue_id"] for e in events}) >= 2 and len(severities) >= 4, events
     assert result.pending == 0 and result.dead_lettered == 0
     check_delivery(rx, made, events, tmp_path)
+    assert_in_order_per_issue(rx.accepted)
     sample = rx.accepted[0]["alerts"][0]["annotations"]
     assert sample["dashboard_url"].startswith("http://127.0.0.1:3000/") and sample["sample_posts"]
 
@@ -150,3 +151,8 @@ def test_groundswell_run_with_a_webhook_receiver(tmp_path):
     assert got and len(got) == len(set(got))                   # delivered, each once
     notified = {b["alerts"][0]["labels"]["issue_id"] for b in rx.accepted}
     assert notified == {e["issue_id"] for e in events}          # every issue that fired reached the receiver
+    assert_in_order_per_issue(rx.accepted)                     # in emission order per issue
+    last_event = {e["issue_id"]: e["status"] for e in events}
+    last_body = {b["alerts"][0]["labels"]["issue_id"]: b["status"] for b in rx.accepted}
+    assert last_body == last_event                             # resolved issues were announced resolved
+    assert "resolved" in last_event.values()
