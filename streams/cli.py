@@ -139,7 +139,8 @@ def cmd_worker(a) -> int:
             default_config_path().with_name("alerting.yaml"))
         from groundswell.alerts import load_alerting_config
         load_alerting_config(alerting)      # fail fast on a bad file
-    app = make_app(settings, config, metrics=_metrics(port), alerting=alerting)
+    app = make_app(settings, config, metrics=_metrics(port), alerting=alerting,
+                   alerts_dir=a.outbox or os.environ.get("GROUNDSWELL_ALERTS_OUTBOX") or None)
     logging.getLogger("groundswell").setLevel(a.loglevel.upper())
     Worker(app, loglevel=a.loglevel).execute_from_commandline()
     return 0
@@ -214,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--alerting", help="alerting config YAML (or GROUNDSWELL_ALERTING; default: the shipped "
                                       "config/alerting.yaml): the worker owning issue-alerts delivers notifications")
     w.add_argument("--no-alerting", action="store_true", help="only detect; deliver nothing")
+    w.add_argument("--outbox", help="folder for the delivered log and file receivers (or GROUNDSWELL_ALERTS_OUTBOX;"
+                                    " default: a private temporary folder); share it with `feedback serve`")
     w.add_argument("-l", "--loglevel", default="info", choices=["debug", "info", "warning", "error"])
     w.set_defaults(func=cmd_worker)
 

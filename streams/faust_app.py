@@ -65,9 +65,12 @@ class _Partition:
 
 
 def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | None = None,
-             metrics=None, datadir: str | None = None, alerting: str | None = None) -> faust.App:
+             metrics=None, datadir: str | None = None, alerting: str | None = None,
+             alerts_dir: str | None = None) -> faust.App:
     """The Faust app. ``alerting``: an alerting config YAML; alerts are then routed and delivered by the worker
-    that owns the (single) issue-alerts partition, with its outbox in a Faust table."""
+    that owns the (single) issue-alerts partition, with its outbox in a Faust table. ``alerts_dir``: the
+    folder of the delivered log and file receivers (default: under the worker's private ``datadir``); share it
+    with ``groundswell feedback serve --outbox`` so feedback knows when and where an issue was delivered."""
     s, w = settings, settings.worker
     datadir = datadir or os.path.join(tempfile.gettempdir(), f"groundswell-{s.app_id}-{os.getpid()}")
     app = faust.App(
@@ -452,7 +455,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 parts.pop(tp.partition, None)   # unacked events will be re-read by the next owner
 
     if alerting:
-        _add_delivery(app, s, alerting, alerts_topic, os.path.join(datadir, "alerts"))
+        _add_delivery(app, s, alerting, alerts_topic, alerts_dir or os.path.join(datadir, "alerts"))
 
     app.groundswell = {"parts": parts, "clean_posts": clean_posts, "detect_issues": detect_issues,
                        "topics": {"posts": posts_topic, "clean": clean_topic, "rejects": rejects_topic,

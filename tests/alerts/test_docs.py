@@ -48,3 +48,21 @@ def test_docs_mention_every_metric_and_receiver_type():
         assert name in text
     for t in ("webhook", "dingtalk", "wecom", "feishu", "slack", "file"):
         assert f"`{t}`" in text
+
+
+def test_commands_named_in_the_docs_exist():
+    """Every `groundswell <command> [<action>]` the docs and README show is a real command of the CLI."""
+    import argparse
+
+    from groundswell.streams.cli import build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    readme = DOC.parents[1] / "README.md"
+    text = DOC.read_text(encoding="utf-8") + readme.read_text(encoding="utf-8")
+    seen = set()
+    for cmd, action in re.findall(r"(?:^|[\s/`])groundswell ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", text, re.M):
+        assert cmd in sub.choices, f"groundswell {cmd}"
+        choices = next((a.choices for a in sub.choices[cmd]._actions if a.dest in ("action", "kind")), None)
+        if choices and action:
+            assert action in choices, f"groundswell {cmd} {action}"
+        seen.add(cmd)
+    assert {"run", "receiver", "feedback", "worker"} <= seen

@@ -16,6 +16,7 @@ import pytest
 import httpx
 
 from groundswell.alerts import BackgroundReceiver, FaultPlan, WebhookReceiver
+from groundswell.alerts.feedback_report import notified_from_delivered
 from tests.alerts.helpers import assert_in_order_per_issue
 from tests.fixtures.kafka_broker import consume_all, free_port
 from tests.streams.hosts import REPO_ROOT, KafkaHost
@@ -45,7 +46,8 @@ def test_pending_notifications_survive_a_killed_worker(kafka_bootstrap, kafka_na
     alerting = tmp_path / "alerting.yaml"
     alerting.write_text(ALERTING)
     h = KafkaHost(kafka_bootstrap, kafka_names, tmp_path, workers=1, alerting=str(alerting))
-    h.env.update(TEST_HOOK_URL=f"http://127.0.0.1:{port}/", TEST_HOOK_SECRET="s3cret")
+    h.env.update(TEST_HOOK_URL=f"http://127.0.0.1:{port}/", TEST_HOOK_SECRET="s3cret",
+                 GROUNDSWELL_ALERTS_OUTBOX=str(tmp_path / "alerts"))
     received = tmp_path / "received.jsonl"
     rx = None
     try:
@@ -79,6 +81,15 @@ def test_pending_notifications_survive_a_killed_worker(kafka_bootstrap, kafka_na
         keys = [d["notification_id"] for d in docs]
         assert len(keys) == len(set(keys))           # the receiver accepted each idempotency key once
         assert_in_order_per_issue(docs)              # re-sent after the restart in the order they were made
+        # the delivered log lands in the shared folder, for the feedback service and backtests
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            logged = notified_from_delivered(tmp_path / "alerts" / "delivered.jsonl")
+            if {i for issues in logged.values() for i in issues} >= expected:
+                break
+            time.sleep(0.5)
+        assert {i for issues in logged.values() for i in issues} >= expected
+        assert set(logged) == {("root", "core")}
         restored = re.search(r"alert delivery: (\d+) notifications pending from before", h.workers[-1].log())
         assert restored and int(restored.group(1)) > 0, "the new worker found no pending notifications"
     finally:
