@@ -14,10 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry
 
-from groundswell.alerts import AlertMetrics, FeedbackService, FeedbackStore
-from groundswell.alerts.delivered import DeliveredLog
+from groundswell.alerts.durations import parse_time
 from groundswell.alerts.feedback_report import feedback_report, notified_from_delivered, notified_from_events
 from groundswell.alerts.receiver import free_port
 from groundswell.streams.cli import main as cli_main
@@ -95,7 +93,6 @@ def test_report_from_events_routes_mutes_and_joins_verdicts():
 def test_report_from_a_delivered_log_of_a_real_run(tmp_path):
     n = make_notifier(config_from(ROUTES), tmp_path)
     for e in run_events():
-        from groundswell.alerts.durations import parse_time
         now = parse_time(e["at"])
         n.submit(e, now)
         n.tick(now)
