@@ -11,8 +11,10 @@
 Each record is appended to a JSON lines file with the wall-clock time; backtests read it with
 :func:`load_feedback` / :func:`feedback_labels`. Metrics: ``groundswell_feedback_total{action}``,
 ``groundswell_time_to_acknowledge_seconds`` (first delivered notification of the issue → its first ack, from
-the delivered log), ``groundswell_false_alarms_total{route,detector}`` (first false-alarm mark of an issue;
-divide by ``groundswell_alerts_notified_total`` for the share).
+the delivered log), ``groundswell_false_alarms_total{route,detector}`` (first false-alarm mark of an issue; divide by
+``groundswell_alerts_notified_total`` for the share of notified issues),
+``groundswell_issues_answered_total{route,detector}`` (first feedback of an issue, any action: the share
+among verdicts, and notified - answered = unanswered).
 
 The server binds 127.0.0.1 unless told otherwise; put a TLS-terminating proxy in front to expose it.
 """
@@ -96,7 +98,9 @@ class FeedbackService:
         self.clock = clock
         self._acked: set[str] = set()
         self._false: set[str] = set()
+        self._answered: set[str] = set()
         for rec in store.load():             # a restart must not count first acks / false alarms twice
+            self._answered.add(rec.get("issue_id", ""))
             if rec.get("action") == "ack":
                 self._acked.add(rec.get("issue_id", ""))
             elif rec.get("action") == "false_alarm":
@@ -140,14 +144,17 @@ class FeedbackService:
             rec["time_to_ack_s"] = round(max(0.0, now - notice.delivered_at), 3)
         self.store.append(rec)
         self.metrics.feedback.labels(action=action).inc()
+        route, detector = rec["route"] or "unknown", rec["detector"] or "unknown"
+        if issue_id not in self._answered:
+            self._answered.add(issue_id)
+            self.metrics.issues_answered.labels(route=route, detector=detector).inc()
         if action == "ack" and issue_id not in self._acked:
             self._acked.add(issue_id)
             if "time_to_ack_s" in rec:
                 self.metrics.time_to_ack.observe(rec["time_to_ack_s"])
         if action == "false_alarm" and issue_id not in self._false:
             self._false.add(issue_id)
-            self.metrics.false_alarms.labels(route=rec["route"] or "unknown",
-                                             detector=rec["detector"] or "unknown").inc()
+            self.metrics.false_alarms.labels(route=route, detector=detector).inc()
         return rec
 
 

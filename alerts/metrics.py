@@ -58,6 +58,11 @@ class AlertMetrics:
         self.false_alarms = Counter(
             "groundswell_false_alarms_total", "Issues marked false alarm, by route and detector.",
             ["route", "detector"], registry=registry)
+        self.issues_answered = Counter(
+            "groundswell_issues_answered_total",
+            "Issues that got their first feedback (any action), by route and detector: the issues officials gave "
+            "a verdict on; false alarms / answered is the false-alarm share among verdicts, notified - answered "
+            "the unanswered.", ["route", "detector"], registry=registry)
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> "AlertMetrics":

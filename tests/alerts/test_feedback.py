@@ -96,6 +96,8 @@ def test_ack_resolve_false_alarm_are_stored_and_measured(api, tmp_path):
     assert v("groundswell_time_to_acknowledge_seconds_count") == 1          # the first ack only
     assert v("groundswell_time_to_acknowledge_seconds_sum") == pytest.approx(120.0)
     assert v("groundswell_false_alarms_total", route="root", detector="core") == 1   # once per issue
+    assert v("groundswell_issues_answered_total", route="duty", detector="burst") == 1   # c1: 2 acks, 1 resolve
+    assert v("groundswell_issues_answered_total", route="root", detector="core") == 1    # c2
 
     recs = client.get("/api/v1/feedback", params={"issue_id": "c1"}).json()
     assert recs["version"] == "1" and [x["action"] for x in recs["feedback"]] == ["ack", "ack", "resolve"]
@@ -119,6 +121,7 @@ def test_ack_resolve_false_alarm_are_stored_and_measured(api, tmp_path):
     again.record({"issue_id": "c2", "action": "false_alarm"})
     assert again.metrics.value("groundswell_time_to_acknowledge_seconds_count") == 0
     assert again.metrics.value("groundswell_false_alarms_total", route="root", detector="core") == 0
+    assert again.metrics.value("groundswell_issues_answered_total", route="root", detector="core") == 0
 
 
 def test_feedback_for_an_unknown_alert_id_falls_back_to_the_issue_prefix(api):
@@ -126,6 +129,7 @@ def test_feedback_for_an_unknown_alert_id_falls_back_to_the_issue_prefix(api):
     r = client.post("/api/v1/feedback", json={"alert_id": "c77:3", "action": "false_alarm"})
     assert r.status_code == 201 and r.json()["issue_id"] == "c77"
     assert metrics.value("groundswell_false_alarms_total", route="unknown", detector="unknown") == 1
+    assert metrics.value("groundswell_issues_answered_total", route="unknown", detector="unknown") == 1
 
 
 def test_app_refuses_to_start_without_a_token(tmp_path):
