@@ -111,6 +111,7 @@ class Dispatcher:
         self._updated_at: dict[str, float] = {}          # instance key -> event time of its last event
         self._groups: dict[str, _Group] = {}             # group key -> group
         self._route_seen: set[tuple[str, str]] = set()   # (route id, issue id) counted as notified
+        self._issue_seen: set[str] = set()                # issue ids counted as notified (on any route)
 
     # ------------------------------------------------------------------ input
     def submit(self, event: dict[str, Any], now: float) -> Alert:
@@ -313,8 +314,16 @@ class Dispatcher:
         self._route_seen.add((route, a.issue_id))
         if len(self._route_seen) > 200_000:
             self._route_seen.clear()
+        detector = a.labels.get("detector", "core")
         if self.metrics is not None:
-            self.metrics.alerts_notified.labels(route=route, detector=a.labels.get("detector", "core")).inc()
+            self.metrics.alerts_notified.labels(route=route, detector=detector).inc()
+        if a.issue_id in self._issue_seen:
+            return
+        self._issue_seen.add(a.issue_id)
+        if len(self._issue_seen) > 200_000:
+            self._issue_seen.clear()
+        if self.metrics is not None:
+            self.metrics.issues_notified.labels(detector=detector).inc()
 
     # ------------------------------------------------------------------ persistence (live workers)
     def snapshot(self) -> dict[str, Any]:

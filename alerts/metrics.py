@@ -49,6 +49,11 @@ class AlertMetrics:
             "groundswell_alerts_notified_total",
             "Issues notified per route (first firing notification of an issue on a route); the denominator "
             "of the false-alarm share.", ["route", "detector"], registry=registry)
+        self.issues_notified = Counter(
+            "groundswell_issues_notified_total",
+            "Issues notified (first firing notification of an issue on any route, once per issue), by detector; "
+            "minus groundswell_issues_answered_total: the issues officials left unanswered.", ["detector"],
+            registry=registry)
         self.feedback = Counter(
             "groundswell_feedback_total", "Feedback from officials by action.", ["action"], registry=registry)
         self.time_to_ack = Histogram(

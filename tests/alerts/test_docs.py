@@ -45,7 +45,7 @@ def test_docs_mention_every_metric_and_receiver_type():
     for name in ("groundswell_notifications_total", "groundswell_dead_letters_total", "groundswell_notification_queue",
                  "groundswell_notification_delivery_seconds", "groundswell_feedback_total",
                  "groundswell_time_to_acknowledge_seconds", "groundswell_false_alarms_total",
-                 "groundswell_issues_answered_total"):
+                 "groundswell_issues_answered_total", "groundswell_issues_notified_total"):
         assert name in text
     for t in ("webhook", "dingtalk", "wecom", "feishu", "slack", "file"):
         assert f"`{t}`" in text

@@ -28,8 +28,9 @@ def delivered(tmp_path):
     n.tick(T0)
     assert n.deliver_pending(timeout_s=5).delivered == 2
     notified = n.metrics.value("groundswell_alerts_notified_total", route="duty", detector="burst")
+    issues = {d: n.metrics.value("groundswell_issues_notified_total", detector=d) for d in ("burst", "core")}
     n.close()
-    assert notified == 1
+    assert notified == 1 and issues == {"burst": 1, "core": 1}
     log = DeliveredLog(tmp_path / "delivered.jsonl")
     return log, log.first_notice("c1").delivered_at
 
