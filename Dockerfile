@@ -12,11 +12,12 @@ WORKDIR /app
 COPY . /app
 RUN pip install . \
     && useradd --create-home --uid 10001 groundswell \
-    && mkdir -p /data \
-    && chown groundswell /data
+    && mkdir -p /data/outbox \
+    && chown groundswell /data /data/outbox
 
 USER groundswell
 WORKDIR /data
-# Prometheus metrics (GROUNDSWELL_METRICS_PORT)
-EXPOSE 8000
+# /data/outbox: the alerts' delivered log shared by the workers and `feedback serve` (a named volume mounted
+# there starts with this folder's owner). Prometheus metrics (GROUNDSWELL_METRICS_PORT); feedback API
+EXPOSE 8000 9094
 CMD ["groundswell", "worker"]

@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--host", help="serve: bind address (default: feedback.host of the config)")
     fb.add_argument("--port", type=int, help="serve: port (default: feedback.port of the config)")
     fb.add_argument("--metrics-port", type=int, help="serve: Prometheus metrics (time to acknowledge, false "
-                                                     "alarms) on 127.0.0.1:PORT")
+                                                     "alarms) on PORT (address GROUNDSWELL_METRICS_ADDR, "
+                                                     "default 127.0.0.1)")
     fb.add_argument("--delivered", help="report: the delivered log of a run (<outbox>/delivered.jsonl)")
     fb.add_argument("--alerts", help="report: a run's --alerts-out, routed through --alerting")
     fb.add_argument("--json", action="store_true", help="report: one JSON document instead of a table")

@@ -2,7 +2,8 @@
 
 docker-compose.yml, Dockerfile, config/prometheus/prometheus.yml, config/grafana/**: structure, pinned
 images, loopback-only published ports, mounted files that exist, Prometheus targets that match the worker
-services, and a Grafana dashboard whose PromQL uses only the project's metric names. promtool (from
+and feedback services, the feedback API sharing the workers' outbox volume with its token from the environment
+only, and a Grafana dashboard whose PromQL uses only the metric names the code exports. promtool (from
 Debian's prometheus package; the `promtool` fixture installs it when missing) also checks the Prometheus
 config and every dashboard expression with Prometheus' own parser.
 """
@@ -35,10 +36,18 @@ METRICS = {  # name -> type, as specified for the dashboard
     "groundswell_notification_queue": "gauge",
     "groundswell_input_lag_messages": "gauge",
     "groundswell_detector_snapshot_bytes": "gauge",
+    # officials' feedback (groundswell feedback serve) and its denominators (the worker delivering alerts)
+    "groundswell_time_to_acknowledge_seconds": "histogram",
+    "groundswell_false_alarms_total": "counter",
+    "groundswell_issues_answered_total": "counter",
+    "groundswell_issues_notified_total": "counter",
+    "groundswell_feedback_total": "counter",
 }
 SERIES = {m for m in METRICS} | {f"{m}{s}" for m, t in METRICS.items() if t == "histogram"
                                 for s in ("_bucket", "_sum", "_count")}
 WORKERS = ("worker-1", "worker-2")
+FEEDBACK = "feedback"
+BUILT = ("topics", *WORKERS, "receiver", FEEDBACK)
 METRICS_PORT = "8000"
 
 PROMQL_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",
@@ -104,7 +113,7 @@ def promql_metric_names(expr: str) -> set[str]:
 # -- docker-compose.yml ----------------------------------------------------------------------
 
 def test_services_present(services):
-    expected = {"kafka", "topics", *WORKERS, "receiver", "prometheus", "grafana"}
+    expected = {"kafka", *BUILT, "prometheus", "grafana"}
     assert expected <= set(services), f"missing: {expected - set(services)}"
 
 
@@ -127,7 +136,7 @@ def test_built_services_use_the_dockerfile(services):
     dockerfile = (REPO / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.M), "Dockerfile must build on python:3.11-slim"
     assert re.search(r"^RUN .*pip install \.", dockerfile, re.M), "Dockerfile must pip install the project"
-    for name in ("topics", *WORKERS, "receiver"):
+    for name in BUILT:
         build = services[name].get("build")
         assert build, f"{name} must be built from the repo"
         context = build if isinstance(build, str) else build.get("context", ".")
@@ -135,6 +144,7 @@ def test_built_services_use_the_dockerfile(services):
         assert (REPO / context / dockerfile_name).resolve() == (REPO / "Dockerfile").resolve()
     ignore = (REPO / ".dockerignore").read_text().split()
     assert ".venv" in ignore and ".git" in ignore
+    assert ".env" in ignore, "COPY . would bake compose's .env (the feedback token) into the image"
 
 
 def test_commands(services):
@@ -153,7 +163,7 @@ def test_commands_parse_with_the_real_cli(services):
     import shlex
 
     from groundswell.streams.cli import build_parser
-    for name in ("topics", *WORKERS, "receiver"):
+    for name in BUILT:
         argv = shlex.split(_command(services[name]))
         assert argv[0] == "groundswell"
         build_parser().parse_args(argv[1:])     # SystemExit on an unknown command or option
@@ -174,6 +184,9 @@ def test_published_ports_bind_loopback(services):
     assert {"grafana", "prometheus", "kafka"} <= set(published)
     for w in WORKERS:
         assert w not in published
+    # officials' tools on the host reach the feedback API; its metrics port stays inside the network
+    assert FEEDBACK in published
+    assert not any(str(p).endswith(":" + METRICS_PORT) for p in services[FEEDBACK].get("ports", []))
     host_ports = list(published.values())
     assert len(host_ports) == len(set(host_ports)), "two services publish the same host port"
 
@@ -238,6 +251,80 @@ def test_named_volumes_declared(compose, services):
                 assert src in declared, f"{name}: named volume {src} not declared"
 
 
+# -- feedback API ----------------------------------------------------------------------------
+
+def _feedback_args(services):
+    import shlex
+
+    from groundswell.streams.cli import build_parser
+    argv = shlex.split(_command(services[FEEDBACK]))
+    assert argv[:3] == ["groundswell", "feedback", "serve"], argv
+    return build_parser().parse_args(argv[1:])
+
+
+def _named_mounts(service: dict) -> dict[str, str]:
+    """container path -> named volume"""
+    out = {}
+    for vol in service.get("volumes", []):
+        src, dst = (vol["source"], vol["target"]) if isinstance(vol, dict) else str(vol).split(":")[:2]
+        if not src.startswith((".", "/")):
+            out[dst] = src
+    return out
+
+
+def test_feedback_service_listens_for_other_containers_and_publishes_on_loopback(services):
+    svc, args = services[FEEDBACK], _feedback_args(services)
+    # inside its container the API must listen on all interfaces, or nothing outside the container reaches it
+    assert args.host == "0.0.0.0"
+    assert args.port and f"127.0.0.1:{args.port}:{args.port}" in [str(p) for p in svc["ports"]]
+    # its metrics: on the port Prometheus scrapes, on the container's interfaces, not published on the host
+    assert str(args.metrics_port) == METRICS_PORT
+    assert _env(svc)["GROUNDSWELL_METRICS_ADDR"] == "0.0.0.0"
+    assert METRICS_PORT in [str(p) for p in svc.get("expose", [])]
+    assert svc.get("restart") == "unless-stopped"
+
+
+def test_feedback_token_comes_from_the_environment_only(compose, services):
+    from groundswell.alerts import load_alerting_config
+    from groundswell.config.schema import default_config_path
+    args = _feedback_args(services)
+    alerting = args.alerting or default_config_path().with_name("alerting.yaml")
+    token_env = load_alerting_config(alerting).feedback.token_env
+    env = _env(services[FEEDBACK])
+    assert token_env in env, f"{FEEDBACK} gets no {token_env}: the API refuses to start without a token"
+    # ${VAR} or ${VAR:?message}: interpolated from the operator's environment, no default, never a literal
+    assert re.fullmatch(rf"\$\{{{token_env}(:?\?[^}}]*)?\}}", env[token_env]), \
+        f"{token_env} must come from the environment without a default, not {env[token_env]!r}"
+    # no other service (nor an x- anchor) carries it, and the file gives it no default anywhere
+    others = [name for name, svc in services.items() if name != FEEDBACK and token_env in _env(svc)]
+    others += [key for key, val in compose.items() if key.startswith("x-") and token_env in str(val)]
+    assert not others, f"{token_env} also set in {others}"
+    assert not re.search(rf"\$\{{{token_env}:?[-=+]", COMPOSE.read_text()), f"{token_env} must have no default"
+
+
+def test_feedback_shares_the_workers_outbox_volume(compose, services):
+    """The feedback API reads the delivered log the delivering worker writes: same named volume, same folder."""
+    args = _feedback_args(services)
+    mounts = _named_mounts(services[FEEDBACK])
+    assert args.outbox in mounts, f"{FEEDBACK}: --outbox {args.outbox} is not on a named volume"
+    volume = mounts[args.outbox]
+    assert volume in (compose.get("volumes") or {})
+    for w in WORKERS:
+        worker_mounts = _named_mounts(services[w])
+        outbox = _env(services[w]).get("GROUNDSWELL_ALERTS_OUTBOX")
+        if "--outbox" in _command(services[w]).split():
+            cmd = _command(services[w]).split()
+            outbox = cmd[cmd.index("--outbox") + 1]
+        assert outbox, f"{w}: no --outbox / GROUNDSWELL_ALERTS_OUTBOX: its delivered log stays in a private folder"
+        assert worker_mounts.get(outbox) == volume, f"{w}: outbox {outbox} is not on the volume {volume}"
+    # a new named volume takes the owner of the image's folder: the non-root user must be able to write it
+    dockerfile = (REPO / "Dockerfile").read_text()
+    user = re.search(r"^USER (\S+)", dockerfile, re.M).group(1)
+    for path in {args.outbox}:
+        assert re.search(rf"mkdir -p [^&\n]*{re.escape(path)}\b", dockerfile), f"Dockerfile must create {path}"
+        assert re.search(rf"chown {user} [^&\n]*{re.escape(path)}\b", dockerfile), f"{path} must belong to {user}"
+
+
 # -- Prometheus ------------------------------------------------------------------------------
 
 def test_prometheus_config_mounted_and_targets_match_workers(services):
@@ -248,12 +335,19 @@ def test_prometheus_config_mounted_and_targets_match_workers(services):
 
     config = yaml.safe_load(PROM_CONFIG.read_text())
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    worker_jobs = [j for j in jobs.values()
-                   if any(t.split(":")[0] in services for sc in j.get("static_configs", []) for t in sc["targets"])]
-    targets = {t for j in worker_jobs for sc in j["static_configs"] for t in sc["targets"]}
-    assert targets == {f"{w}:{METRICS_PORT}" for w in WORKERS}
-    for job in worker_jobs:
+    service_jobs = [j for j in jobs.values()
+                    if any(t.split(":")[0] in services for sc in j.get("static_configs", []) for t in sc["targets"])]
+    targets = {t for j in service_jobs for sc in j["static_configs"] for t in sc["targets"]}
+    assert targets == {f"{w}:{METRICS_PORT}" for w in (*WORKERS, FEEDBACK)}
+    for job in service_jobs:
         assert job.get("metrics_path", "/metrics") == "/metrics"
+    # the feedback API's metrics (time to acknowledge, false alarms) have a job of their own
+    feedback_jobs = [j["job_name"] for j in service_jobs
+                     if any(t.startswith(FEEDBACK + ":") for sc in j["static_configs"] for t in sc["targets"])]
+    assert len(feedback_jobs) == 1
+    assert not any(t.split(":")[0] in WORKERS for sc in jobs[feedback_jobs[0]]["static_configs"]
+                   for t in sc["targets"])
+    assert FEEDBACK in prom.get("depends_on", [])
     # every scraped host is a compose service (or Prometheus itself)
     for job in jobs.values():
         for sc in job.get("static_configs", []):
@@ -307,20 +401,24 @@ def test_dashboard_json(dashboard):
             assert t.get("datasource", panel["datasource"])["uid"] == ds_uid
 
 
-def test_metric_list_is_what_the_code_exports():
-    """The list above is the code's: every pipeline metric (embedded and Kafka workers) is on the dashboard."""
+def _exported(factory) -> dict[str, str]:
     from prometheus_client import CollectorRegistry
-
-    from groundswell.streams.metrics import PipelineMetrics
     reg = CollectorRegistry()
-    PipelineMetrics(reg)
-    exported = {}
-    for fam in reg.collect():
-        name = fam.name + ("_total" if fam.type == "counter" else "")
-        exported[name] = fam.type
-    pipeline = {k: v for k, v in METRICS.items() if not k.startswith(("groundswell_notification",
-                                                                      "groundswell_dead_letters"))}
-    assert exported == pipeline
+    factory(reg)
+    return {fam.name + ("_total" if fam.type == "counter" else ""): fam.type for fam in reg.collect()}
+
+
+def test_metric_list_is_what_the_code_exports():
+    """The list above is the code's: every pipeline metric (embedded and Kafka workers) is on the dashboard, and
+    every alerting / feedback metric it names exists, with that type."""
+    from groundswell.alerts.metrics import AlertMetrics
+    from groundswell.streams.metrics import PipelineMetrics
+    pipeline = _exported(PipelineMetrics)
+    missing = {k: v for k, v in pipeline.items() if METRICS.get(k) != v}
+    assert not missing, f"pipeline metrics not on the dashboard: {missing}"
+    code = {**pipeline, **_exported(AlertMetrics)}
+    for name, kind in METRICS.items():
+        assert code.get(name) == kind, f"{name} ({kind}) is not a {kind} the code exports: {code.get(name)}"
 
 
 def test_dashboard_promql_uses_only_known_metrics(dashboard):
@@ -337,8 +435,11 @@ def test_dashboard_promql_uses_only_known_metrics(dashboard):
             if kind == "counter":
                 assert re.search(rf"\b(rate|irate|increase)\s*\(\s*{name}\b", expr), \
                     f"{title}: counter {name} must be used through rate()/increase()"
-            if kind == "histogram":
-                assert name.endswith("_bucket") and "histogram_quantile" in expr, f"{title}: {expr}"
+            if kind == "histogram" and name.endswith("_bucket"):
+                assert "histogram_quantile" in expr, f"{title}: {expr}"
+            elif kind == "histogram":   # _count / _sum: counters
+                assert name.endswith(("_count", "_sum")) and re.search(
+                    rf"\b(rate|increase)\s*\(\s*{name}\b", expr), f"{title}: {expr}"
     covered = {re.sub(r"_(bucket|sum|count)$", "", n) if n not in METRICS else n for n in used}
     assert covered == set(METRICS), f"metrics without a panel: {set(METRICS) - covered}"
 
@@ -353,6 +454,23 @@ def test_dashboard_has_the_required_panels(dashboard):
     assert any("severity" in e for _, e in _exprs(dashboard) if "groundswell_alerts_total" in e)
 
 
+def test_dashboard_has_the_feedback_row(dashboard):
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert any("feedback" in r.lower() for r in rows), rows
+    exprs = [e for _, e in _exprs(dashboard)]
+    assert any(re.search(r"histogram_quantile\(\s*0\.5", e) and "time_to_acknowledge_seconds_bucket" in e
+               for e in exprs), "time to acknowledge (median) missing"
+    assert any(re.search(r"histogram_quantile\(\s*0\.9", e) and "time_to_acknowledge_seconds_bucket" in e
+               for e in exprs), "time to acknowledge (p90) missing"
+    for by in ("route", "detector"):   # false alarms / all verdicts, both counted on the same route / detector
+        share = rf"^\(?sum by \({by}\) \(increase\(groundswell_false_alarms_total\[[^\]]+\]\)\).*\s/\s*" \
+                rf"sum by \({by}\) \(increase\(groundswell_issues_answered_total\[[^\]]+\]\)\)$"
+        assert any(re.search(share, e) for e in exprs), f"false-alarm share by {by} missing"
+    assert any("time_to_acknowledge_seconds_count" in e for e in exprs), "acknowledged issues missing"
+    assert any("groundswell_issues_notified_total" in e and "-" in e and "groundswell_issues_answered_total" in e
+               for e in exprs), "unanswered issues (notified - answered) missing"
+
+
 def test_promql_metric_name_extraction():
     # the checker itself: it must see through functions, matchers, ranges and by-clauses
     assert promql_metric_names('sum by (outcome) (rate(groundswell_posts_total{outcome="x"}[$__rate_interval]))') \
@@ -365,7 +483,8 @@ def test_promql_metric_name_extraction():
 def test_dashboard_promql_parses(dashboard, tmp_path, promtool):
     """Prometheus' own parser: every panel expression as a recording rule through `promtool check rules`."""
     rules = [{"record": f"groundswell:dashboard_check:{i}",
-              "expr": expr.replace("$__rate_interval", "1m").replace("$__interval", "1m")}
+              "expr": expr.replace("$__rate_interval", "1m").replace("$__interval", "1m")
+                          .replace("$__range", "1h")}
              for i, (_, expr) in enumerate(_exprs(dashboard))]
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
