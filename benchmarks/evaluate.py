@@ -6,6 +6,7 @@ their time-overlapped variants, then ../shared/eval/score.py on each, and prints
 issue's targets. Needs ../shared beside the repo (it is not part of the product): says so and exits 0 without it.
 
 usage: benchmarks/evaluate.py [--config FILE] [--set section.field=value ...] [--sets t6,t26,...] [--out DIR]
+                              [--posts NAME=FILE ...]   (more labelled streams, e.g. other seeds of overlap.py)
 """
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ def main(argv=None, tokenize=None) -> int:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--out", help="keep the alerts/assignments here (default: a temporary folder)")
     ap.add_argument("--json", action="store_true", help="print one JSON object per set instead of a table")
+    ap.add_argument("--posts", action="append", default=[], metavar="NAME=FILE",
+                    help="also score this labelled stream (posts with an `event` field), e.g. another overlap.py seed")
     a = ap.parse_args(argv)
     if not (SHARED / "eval" / "score.py").exists():
         print(f"evaluate: {SHARED} is missing (the labelled data and scorer live beside the repo); nothing to do")
@@ -72,9 +75,11 @@ def main(argv=None, tokenize=None) -> int:
     config = load_config(a.config, parse_overrides(a.set))
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="gs-eval-"))
     out.mkdir(parents=True, exist_ok=True)
+    streams = {name: SHARED / SETS[name] for name in a.sets.split(",") if name}
+    streams.update((n, Path(f)) for n, f in (item.split("=", 1) for item in a.posts))
     rows = {}
-    for name in a.sets.split(","):
-        rows[name] = evaluate(name, SHARED / SETS[name], config, out, tokenize)
+    for name, posts in streams.items():
+        rows[name] = evaluate(name, posts, config, out, tokenize)
         if a.json:
             print(json.dumps({"set": name, **rows[name]}), flush=True)
     if not a.json:
