@@ -69,9 +69,10 @@ def _norm_word(word: str) -> str:
 
 @functools.cache
 def load_stopwords(lang: str) -> frozenset[str]:
-    """The shipped stopword list for ``lang`` ("zh" or "en"), normalised like post text."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    """The shipped stopword list for ``lang`` ("zh", "en", or "intl": function words of other Latin-script
+    languages seen in mixed streams), normalised like post text."""
+    if lang not in ("zh", "en", "intl"):
+        raise ValueError(f"lang must be 'zh', 'en' or 'intl', not {lang!r}")
     text = resources.files(__package__).joinpath(f"stopwords_{lang}.txt").read_text(encoding="utf-8")
     words = (_norm_word(line) for line in text.splitlines() if not line.startswith("#"))
     return frozenset(w for w in words if w)
@@ -174,7 +175,7 @@ class Tokenizer:
         self.backend, self._cut, self._has_word = _segmenter(segmenter, hmm)
         self._fast = self.backend == "rjieba"  # rjieba keeps runs of Latin letters/digits whole
         # Only single words can match (a stopword like "e.g." never comes out of the word regex).
-        stop = load_stopwords("zh") | load_stopwords("en") | self.extra_stopwords
+        stop = load_stopwords("zh") | load_stopwords("en") | load_stopwords("intl") | self.extra_stopwords
         self._stop = frozenset(w for w in stop if _HAN_CHAR_RE.search(w) or _WORD_RE.fullmatch(w))
         self._stemmer = Stemmer.Stemmer("english", 0) if stem_english else None
         self._words: dict[str, tuple[str, ...]] = {}  # regex word -> its terms

@@ -194,6 +194,22 @@ def test_english_stemming_and_stopwords(tok: Tokenizer) -> None:
     assert tok.tokens("RT @cnn: it's via the amp and we don't know http://t.co/x") == []
 
 
+def test_function_words_of_other_latin_languages_dropped() -> None:
+    plain = Tokenizer(stem_english=False)
+    # Spanish, Italian, Portuguese, French, Tagalog: only what the post is about is left
+    assert plain.tokens("El terremoto de Guatemala: la gente está en las calles") == [
+        "terremoto", "guatemala", "gente", "calles"]
+    assert plain.tokens("Alluvione in Sardegna, il ciclone che ha colpito l'isola") == [
+        "alluvione", "sardegna", "ciclone", "colpito", "l'isola"]
+    assert plain.tokens("Incêndio na boate Kiss em Santa Maria, não há") == [
+        "incêndio", "boate", "kiss", "santa", "maria", "há"]
+    assert plain.tokens("Baha sa Maynila ang mga tao ay nasa bubong") == ["baha", "sa", "maynila", "tao", "nasa",
+                                                                          "bubong"]
+    # English content words spelled like foreign function words, and place abbreviations, stay
+    assert plain.tokens("pray for boston ma, the man will die, his son, mit") == [
+        "pray", "boston", "ma", "man", "die", "son", "mit"]
+
+
 def test_english_apostrophes_and_hyphens(tok: Tokenizer) -> None:
     plain = Tokenizer(stem_english=False)
     words = plain.tokens("Boston's mayor O'Brien isn't well-known")
@@ -333,6 +349,9 @@ def test_stopword_lists_shipped() -> None:
     assert len(zh) >= 300 and len(en) >= 300
     assert {"的", "了", "转发微博", "网页链接", "展开全文", "全文"} <= zh
     assert {"the", "rt", "via", "amp", "don't"} <= en
+    intl = load_stopwords("intl")
+    assert {"de", "la", "que", "il", "che", "não", "ng", "der", "und"} <= intl
+    assert not {"die", "son", "come", "ma", "mi", "sa", "aus", "mit", "van", "pour", "plus"} & intl
     with pytest.raises(ValueError):
         load_stopwords("fr")
 
