@@ -241,6 +241,11 @@ class IssueDetector:
         self.clusterer.expire(t)
         return out
 
+    @property
+    def event_time(self) -> float | None:
+        """The newest event time seen (None before the first post)."""
+        return self._t_max if self._t_first is not None else None
+
     def cluster_of(self, post_id: str) -> str | None:
         cid = self._post_cluster.get(post_id)
         return self.clusterer.resolve(cid) if cid is not None else None

@@ -439,8 +439,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 dets = [d for p in parts.values() for d in p.detection.detectors.values()]
                 metrics.issues_active.set(sum(len(d.issues) for d in dets))
                 metrics.candidates_active.set(sum(len(d.clusterer) for d in dets))
-                newest_t = max((d._t_max for d in dets), default=None)
-                if newest_t is not None and newest_t > 0:
+                newest_t = max((t for d in dets if (t := d.event_time) is not None), default=None)
+                if newest_t is not None:
                     metrics.event_time_lag.set(time.time() - newest_t)
             now = time.monotonic()
             for q in touched:

@@ -188,6 +188,11 @@ def test_growing_story_fires_once_and_early(story_run):
     assert sum(det.cluster_of(pid) == issue for pid in late) >= 0.8 * len(late)
 
 
+def test_event_time_is_the_newest_post_time(story_run):
+    assert story_run.detector.event_time == max(p.t for p in story_run.posts)
+    assert IssueDetector(DetectorConfig(), tokenize=str.split).event_time is None
+
+
 # ---------------------------------------------------------------- (2) chatter alone
 
 
