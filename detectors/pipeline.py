@@ -83,6 +83,8 @@ class IssueDetector:
         self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
         self._post_cluster: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._told: dict[str, str] = {}   # post id -> the issue id last reported for it (remembered posts only)
+        self._forgotten = 0               # posts dropped from the front of _post_cluster (its first one's number)
+        self._fired_after: dict[str, int] = {}   # issue id -> number of remembered posts at its first alert
         self._merged_since_report = False
         self._next_report_t: float | None = None
         self.report_every_s = 3600.0
@@ -153,6 +155,10 @@ class IssueDetector:
         if self.issues.pending:
             out += self.issues.pending
             self.issues.pending = []
+        if out:
+            for a in out:
+                if a["status"] == "firing" and a["issue_id"] not in self._fired_after:
+                    self._fired_after[a["issue_id"]] = self._forgotten + len(self._post_cluster)
         issue = self.issues.issue_of(cluster)
         told = issue.id if issue is not None else cluster.id
         self._told[post.id] = told
@@ -183,24 +189,30 @@ class IssueDetector:
         if len(pc) > self._max_post_memory:
             old, _ = pc.popitem(last=False)
             self._told.pop(old, None)
+            self._forgotten += 1
 
     def reassignments(self) -> list[tuple[str, str]]:
         """Posts whose issue changed since it was reported (their cluster merged into another, or became part of
         an issue), as (post id, issue id), oldest first; each is reported once. Only remembered posts (the last
         ``near_duplicates.max_items``) can be corrected. Posts reported under an issue that fired keep that id:
-        an alert went out about them, and receivers know them by it."""
+        an alert went out about them, and receivers know them by it. Posts from before an issue's first alert are
+        not moved into it later (a cluster merged in after the alert): the alert's record of what it was about,
+        when it fired, stays as it was."""
         if not self._merged_since_report:
             return []
         self._merged_since_report = False
         out = []
         told, resolve, clusters, fired = self._told, self.clusterer.resolve, self.clusterer, self.issues.fired
-        for pid, cid in self._post_cluster.items():
+        fired_after = self._fired_after
+        for seq, (pid, cid) in enumerate(self._post_cluster.items(), self._forgotten):
             if told.get(pid) in fired:
                 continue
             c = clusters.get(resolve(cid))
             if c is None:
                 continue
             issue = self.issues.issue_of(c)
+            if issue is not None and seq < fired_after.get(issue.id, -1):
+                continue
             now = issue.id if issue is not None else c.id
             if told.get(pid) != now:
                 told[pid] = now

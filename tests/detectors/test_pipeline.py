@@ -362,3 +362,25 @@ def test_reposts_join_the_original_issue(story_posts, story_run):
     assert det.learn_one(PostIn("rt1", "", t, author="someone-new", repost_of=original.id))[0] == issue
     assert det.learn_one(PostIn("rt2", "", t, author="someone-else", repost_of="never-seen")) == (None, [])
     assert det.learn_one(replace(original, id="copy1", author="copier"))[0] == issue   # a near-copy joins too
+
+
+def test_posts_from_before_an_alert_are_not_moved_into_the_issue_later():
+    """A cluster merged into an issue after the issue fired: its posts from before the alert keep their id (the
+    alert's record of what it was about stays as it was); its posts from after the alert join the issue."""
+    det = IssueDetector(DetectorConfig.model_validate({"burst": {"warmup_s": 0}}), tokenize=str.split)
+    early = [f"e{i}" for i in range(3)]
+    for i, pid in enumerate(early):
+        det.learn_one(PostIn(pid, f"harbour ferry delay {i}", t=float(i), author=f"x{i}"))
+    fired = None
+    for i in range(40):
+        _, out = det.learn_one(PostIn(f"p{i}", f"bridge collapse river road {i}", t=60.0 * i + 10, author=f"a{i}"))
+        fired = fired or next((a["issue_id"] for a in out if a["status"] == "firing"), None)
+    assert fired is not None
+    det.learn_one(PostIn("late", "harbour ferry delay again", t=2500.0, author="y"))
+    ferry = det.clusterer.get(det.cluster_of("late"))
+    assert ferry is not None and ferry.id != fired and det.cluster_of("e0") == ferry.id
+    det.clusterer.merge(det.clusterer.get(fired), ferry)   # the ferry cluster joins the issue
+    moved = dict(det.reassignments())
+    assert moved.get("late") == fired
+    assert not set(early) & set(moved)
+    assert det.cluster_of("e0") == fired            # the detector itself knows where the posts are now
