@@ -3,7 +3,8 @@
 This is the only place with a global view of issues, and it runs on the small stream of flagged clusters and
 on the posts of clusters that are already issues. Before a flagged cluster becomes a new issue it is compared
 with the issues remembered for ``memory_s`` (open or resolved): if it is the same story, it is folded into that
-issue instead of raising a second alert for it.
+issue instead of raising a second alert for it. The same story is one whose words overlap enough, or (for a firing
+issue) a sub-story whose core words are the issue's own, even if it shares little else (``IssueTracker.anchoring``).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Issue:
     last_voice_t: float = 0.0
     resolved_t: float | None = None
     score: float = 0.0
+    anchors: frozenset = frozenset()   # the cluster's characteristic terms when the issue opened: what it is about
 
 
 @dataclass
@@ -33,12 +35,26 @@ class IssueSettings:
     resolve_after_s: float = 6 * 3600
     reopen_threshold: float = 0.3
     refire_threshold: float = 0.5
+    anchor_threshold: float | None = 0.6   # None: fold on overlap only (see IssueTracker.anchoring)
     memory_s: float = 30 * 86400
     max_open_issues: int = 5000
     sample_posts: int = 3
     top_terms: int = 8
     growth_intervals: int = 12
     interval_s: int = 300
+    window_s: float = 3600.0   # the burst test's window: how recent "live" is (see IssueTracker.anchoring)
+
+    def __post_init__(self):
+        for name in ("reopen_threshold", "refire_threshold"):
+            v = getattr(self, name)
+            if not 0.0 < v <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {v!r}")
+        if self.anchor_threshold is not None and not 0.0 < self.anchor_threshold <= 1.0:
+            raise ValueError(f"anchor_threshold must be in (0, 1] or None, got {self.anchor_threshold!r}")
+
+
+ANCHOR_CORE = 0.5    # a fragment's core: its characteristic terms used by at least this share of its strongest's posts
+ANCHOR_PRIOR = 2.0   # documents added to the stream's other uses of a term (a term met twice tells little)
 
 
 class IssueTracker:
@@ -92,6 +108,22 @@ class IssueTracker:
             sim = max(self.clusterer.similarity(cluster, other), self.clusterer.similarity(other, cluster))
             if sim >= need and sim - need >= best_margin:
                 best, best_margin = other, sim - need
+        if best is None and self.settings.anchor_threshold is not None:
+            # a sub-story of a firing issue ("moore death toll" under "oklahoma tornado") can share only its anchor
+            # word with it, too little overlap for reopen_threshold: fold it when its core words are the issue's
+            best_anchor = self.settings.anchor_threshold
+            own = self._recent(cluster, t)
+            for cid, issue in self._issues.items():
+                if issue.status != "firing":
+                    continue
+                other = self.clusterer.get(cid)
+                if other is None or other is cluster or self._recent(other, t) < own:
+                    # only a story that is live (as many voices in the window as the fragment) takes fragments
+                    # in this way: a new event that shares a word with a fading one ("typhoon") is its own story
+                    continue
+                a = self.anchoring(cluster, other, issue.anchors)
+                if a >= best_anchor:
+                    best, best_anchor = other, a
         if best is not None:
             survivor = self.clusterer.merge(best, cluster)
             issue = self._issues[survivor.id]
@@ -101,12 +133,58 @@ class IssueTracker:
                 return [self._emit(issue, survivor, t)]
             return []
         cluster.pinned = True
-        issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score)
+        issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score, anchors=self._identity(cluster))
         self.fired.add(issue.id)
         issue.severity = self._severity_for(cluster)
         self._issues[cluster.id] = issue
         self._bound()
         return [self._emit(issue, cluster, t)]
+
+    def anchoring(self, fragment: Cluster, issue: Cluster, anchors=None) -> float:
+        """How much ``fragment``'s core words belong to ``issue``, in [0, 1].
+
+        The core is the fragment's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share
+        (the words most of its posts use). Each core term counts by its share in the fragment, times the share of
+        the stream's *other* recent documents using it (decayed document frequency, less the fragment's own) that
+        went to the issue: P(issue | term). A place or hashtag of the story ("oklahoma", "moor", "abflood") sits
+        mostly in the story's issue; an everyday word ("pray", "help") is spread over the stream; and a new event's
+        own words ("waco", "fertil") are in no issue yet, so a new story that shares one word with a firing one
+        ("explos") does not fold into it. Terms the issue itself hardly uses (below the clusterer's ``min_share``)
+        do not count, nor (given ``anchors``, the issue's words when it opened) terms it was not about at first: an
+        issue that grew into a mix of stories does not own the words of the stories it took in."""
+        core = self._core(fragment)
+        if not core or issue.mass <= 0.0:
+            return 0.0
+        vocabulary = self.clusterer.vocabulary
+        prior = ANCHOR_PRIOR * vocabulary.weight_now()
+        floor = self.clusterer.min_share * issue.mass
+        fw, iw = fragment.weights, issue.weights
+        num = den = 0.0
+        for term, share in core:
+            den += share
+            wi = iw.get(term, 0.0)
+            if wi >= floor and wi > 0.0 and (anchors is None or term in anchors):
+                elsewhere = vocabulary.scaled_df(term) - fw.get(term, 0.0)
+                p = wi / (elsewhere + prior) if elsewhere > 0.0 else 0.0
+                num += share * (p if p < 1.0 else 1.0)
+        return num / den if den else 0.0
+
+    def _identity(self, cluster: Cluster) -> frozenset:
+        """What a new issue is about: its characteristic terms when it opens."""
+        return frozenset(term for term, _ in self.clusterer._characteristic(cluster)[0])
+
+    def _recent(self, cluster: Cluster, t: float) -> int:
+        """The cluster's new voices in the last ``window_s``."""
+        growth = cluster.data.get("growth")
+        return growth.window(t, self.settings.window_s) if growth is not None else 0
+
+    def _core(self, cluster: Cluster) -> list[tuple[str, float]]:
+        """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
+        top, _ = self.clusterer._characteristic(cluster)
+        if not top:
+            return []
+        floor = ANCHOR_CORE * top[0][1]
+        return [(term, share) for term, share in top if share >= floor]
 
     def on_voice(self, cluster: Cluster, t: float) -> list[dict]:
         """A new voice joined an issue's cluster: escalate when it crosses the next severity."""

@@ -71,10 +71,10 @@ class IssueDetector:
         self.issues = IssueTracker(self.clusterer, IssueSettings(
             severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
             resolve_after_s=c.issues.resolve_after_s, reopen_threshold=c.issues.reopen_threshold,
-            refire_threshold=c.issues.refire_threshold,
+            refire_threshold=c.issues.refire_threshold, anchor_threshold=c.issues.anchor_threshold,
             memory_s=c.issues.memory_s, max_open_issues=c.issues.max_open_issues,
             sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
-            growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s))
+            growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
         keep = max(c.issues.growth_intervals, int(c.burst.window_s // c.burst.interval_s) + 1) + 1

@@ -97,6 +97,8 @@ def test_unknown_section_and_unknown_severity_field(tmp_path):
     ("text.segmenter", "spacy", ("pattern", "rjieba|jieba")),
     ("text.max_tokens", "many", ("valid integer",)),
     ("issues.sample_posts", 21, ("less than or equal", "20")),
+    ("issues.anchor_threshold", 0, ("greater than", "0")),
+    ("issues.anchor_threshold", 1.5, ("less than or equal", "1")),
     ("issues.resolve_after_s", "6h", ("valid number",)),
     ("input.min_year", 1900, ("greater than or equal", "1970")),
 ])
@@ -244,3 +246,9 @@ def test_format_errors_names_file_field_value_and_rule():
     lines = format_errors("x.yaml", info.value).splitlines()
     assert "x.yaml: burst.false_alarms_per_day = -1: Input should be greater than 0" in lines
     assert any(re.match(r"x\.yaml: text\.nope: unknown field", ln) for ln in lines)
+
+
+def test_anchor_folding_can_be_turned_off(tmp_path):
+    path = write(tmp_path, "issues:\n  anchor_threshold: null\n")
+    assert load_config(path).issues.anchor_threshold is None
+    assert DetectorConfig().issues.anchor_threshold == 0.6

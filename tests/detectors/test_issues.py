@@ -235,3 +235,94 @@ def test_pickle_round_trip_with_a_named_display_term():
     assert set(s.upper() for s in STORY) <= set(a["terms"])
     clone = pickle.loads(pickle.dumps(w))
     assert clone.tracker.tick(10_000.0) == w.tracker.tick(10_000.0)
+
+
+# ----- folding sub-stories by their anchor words (IssueTracker.anchoring)
+SUB_WORDS = [f"aside{k}" for k in range(12)]   # a sub-story's own words: each used by 2 of its 6 posts
+
+
+def _aside(i: int) -> list[str]:
+    return [SUB_WORDS[(2 * i + d) % 12] for d in range(4)]
+
+
+def _story_and_substory(story_t: float = 0.0, substory_t: float = 100.0, issue_posts: int = 20, **settings):
+    """A firing issue ("tornado oklahoma shawnee warning") and a flagged-to-be fragment whose posts all say "tornado"
+    and otherwise talk among themselves: one shared word, far below reopen_threshold by overlap."""
+    w = World(**settings)
+    story = w.cluster("tornado oklahoma shawnee warning".split(), issue_posts, t=story_t)
+    assert w.tracker.flag(story, t=story_t, score=3.0)[0]["issue_id"] == story.id
+    fragment = None
+    for i in range(6):
+        words = ["tornado"] + _aside(i)
+        fragment, _ = w.post(words, substory_t, cluster=fragment)
+        assert fragment is not story
+    return w, story, fragment
+
+
+def test_substory_sharing_the_issues_anchor_word_folds_in_without_an_alert():
+    w, story, fragment = _story_and_substory()
+    c = w.clusterer
+    assert max(c.similarity(fragment, story), c.similarity(story, fragment)) < w.tracker.settings.reopen_threshold
+    assert w.tracker.anchoring(fragment, story) > 0.8   # "tornado": its core word, and the stream's uses are the issue's
+    assert w.tracker.flag(fragment, t=100.0, score=5.0) == []
+    assert c.resolve(fragment.id) == story.id and len(w.tracker) == 1
+
+
+def test_anchor_folding_can_be_turned_off():
+    w, story, fragment = _story_and_substory(anchor_threshold=None)
+    out = w.tracker.flag(fragment, t=100.0, score=5.0)
+    assert [a["issue_id"] for a in out] == [fragment.id] and len(w.tracker) == 2
+
+
+def test_new_event_sharing_one_word_with_a_firing_issue_is_its_own_issue():
+    """Boston and West, Texas: "explosion" is the firing issue's word, but the new story has its own core words
+    ("fertilizer", "plant", "waco") that no issue owns."""
+    w = World()
+    boston = w.cluster("boston marathon explosion bomb".split(), 20, t=0.0)
+    w.tracker.flag(boston, t=0.0, score=3.0)
+    west = w.cluster("explosion fertilizer plant waco".split(), 6, t=100.0)
+    assert west is not boston
+    assert w.tracker.anchoring(west, boston) < 0.3
+    out = w.tracker.flag(west, t=100.0, score=5.0)
+    assert [a["issue_id"] for a in out] == [west.id] and len(w.tracker) == 2
+
+
+def test_everyday_words_spread_over_the_stream_do_not_anchor():
+    """A fragment whose core word is everyone's ("pray": most of its recent uses are outside the issue) does not
+    fold, even though the issue uses the word too."""
+    w = World()
+    story = w.cluster("tornado oklahoma pray shawnee".split(), 10, t=0.0)
+    w.tracker.flag(story, t=0.0, score=3.0)
+    for k in range(6):                                 # chatter elsewhere in the stream
+        w.cluster(["pray", f"chat{k}a", f"chat{k}b", f"chat{k}c"], 5, t=50.0)
+    fragment = None
+    for i in range(6):
+        words = ["pray"] + _aside(i)
+        fragment, _ = w.post(words, 100.0, cluster=fragment)
+    assert w.tracker.anchoring(fragment, story) < 0.3
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=100.0, score=5.0)] == [fragment.id]
+
+
+def test_only_words_the_issue_was_about_when_it_opened_anchor():
+    """An issue that later took in another story's posts does not own that story's words."""
+    w, story, fragment = _story_and_substory()
+    issue = w.tracker.issue_of(story)
+    assert "tornado" in issue.anchors
+    assert w.tracker.anchoring(fragment, story, anchors=frozenset()) == 0.0
+    issue.anchors = frozenset({"oklahoma"})
+    assert w.tracker.flag(fragment, t=100.0, score=5.0)[0]["issue_id"] == fragment.id
+
+
+def test_a_quiet_issue_takes_no_fragments_by_anchor_words():
+    """A story with fewer voices in the last window than the fragment is not live: the fragment is news of its own
+    (a new typhoon, while last week's is still open)."""
+    w, story, fragment = _story_and_substory(story_t=0.0, substory_t=5000.0, resolve_after_s=10_000.0, issue_posts=20)
+    assert w.tracker.anchoring(fragment, story) > 0.8
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=5000.0, score=5.0)] == [fragment.id]
+
+
+@pytest.mark.parametrize("field,value", [("anchor_threshold", 0.0), ("anchor_threshold", 1.5),
+                                         ("reopen_threshold", 0.0), ("refire_threshold", 2.0)])
+def test_thresholds_are_validated(field, value):
+    with pytest.raises(ValueError, match=field):
+        IssueSettings(**{field: value})
