@@ -69,6 +69,7 @@ class BurstConfig(_Section):
     min_recent_fraction: float = Field(0.0, ge=0, le=1, description="share of an issue's voices that must be recent")
     min_growth: float = Field(1.0, ge=1, description="times its own past share of the stream an issue must exceed")
     warmup_s: float = Field(7200, ge=0, description="no alerts this long after the first post: no history yet")
+    slow_window_s: float = Field(0, ge=0, le=86400, description="a second, longer window for slow-onset issues; 0: off")
 
 
 class EventTimeConfig(_Section):

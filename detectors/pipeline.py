@@ -77,7 +77,8 @@ class IssueDetector:
             growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
-        keep = max(c.issues.growth_intervals, int(c.burst.window_s // c.burst.interval_s) + 1) + 1
+        keep = max(c.issues.growth_intervals,
+                   int(max(c.burst.window_s, c.burst.slow_window_s) // c.burst.interval_s) + 1) + 1
         self._keep_intervals = keep
         # the stream's voices per interval (posts, less anonymous near-copies), a day back
         self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
@@ -166,22 +167,36 @@ class IssueDetector:
 
     def _test(self, cluster: Cluster, growth: Growth, t: float) -> list[dict]:
         bt = self.burst
-        n = growth.window(t, bt.window_s)
-        if n < bt.min_voices or n < self.config.burst.min_recent_fraction * growth.voices:
-            return []   # too few, or mostly old voices: an established topic, not an emerging one
-        stream_n = self._stream.window(t, bt.window_s)
+        slow_s = self.config.burst.slow_window_s
+        p = self._p_value(cluster, growth, t, bt.window_s)
+        if p is None:
+            return []
         if t - self._t_first < self.config.burst.warmup_s:
             return []   # no history yet: every topic of the day looks new at the start of a stream
+        alpha = bt.alpha(voices_per_day=self._stream.window(t, 86400.0))
+        if slow_s:
+            alpha /= 2   # two looks at the same growth (Bonferroni)
+            if p >= alpha:
+                # a slow-onset issue (a storm approaching, a thinly sampled feed), active now but never bursting
+                # within window_s: judge its growth over slow_window_s, against its share of the stream before that
+                p = self._p_value(cluster, growth, t, slow_s)
+        if p is not None and p < alpha:
+            return self.issues.flag(cluster, t, surprise(p))
+        return []
+
+    def _p_value(self, cluster: Cluster, growth: Growth, t: float, window_s: float) -> float | None:
+        """The burst test's p-value for the cluster's new voices in the last ``window_s`` (None: too few to test)."""
+        bt = self.burst
+        n = growth.window(t, window_s)
+        if n < bt.min_voices or n < self.config.burst.min_recent_fraction * growth.voices:
+            return None   # too few, or mostly old voices: an established topic, not an emerging one
+        stream_n = self._stream.window(t, window_s)
         # the cluster's own share of the stream before this window: an everyday topic keeps its share as the
         # day's volume rises and falls; a new story's share jumps
         before = growth.voices - n
         stream_before = self._stream_total - stream_n - data_start(cluster)
         own_share = before / stream_before if before > 0 and stream_before >= bt.min_voices else 0.0
-        p = bt.p_value(n, stream_n, own_share)
-        day = self._stream.window(t, 86400.0)
-        if p < bt.alpha(voices_per_day=day):
-            return self.issues.flag(cluster, t, surprise(p))
-        return []
+        return bt.p_value(n, stream_n, own_share)
 
     def _remember(self, post_id: str, cluster_id: str) -> None:
         pc = self._post_cluster

@@ -384,3 +384,27 @@ def test_posts_from_before_an_alert_are_not_moved_into_the_issue_later():
     assert moved.get("late") == fired
     assert not set(early) & set(moved)
     assert det.cluster_of("e0") == fired            # the detector itself knows where the posts are now
+
+
+def test_slow_onset_story_needs_the_slow_window():
+    """Five new voices an hour: never significant within window_s against 120 posts an hour of chatter; only
+    burst.slow_window_s catches the story."""
+    posts = by_time(background(1, 0, 16), story(3, 3, n=55, doubling_s=1e7, span_s=11 * HOUR))
+    story_ids = {p.id for p in posts if p.id.startswith("s")}
+
+    def story_alerts(r: Run) -> list[dict]:
+        return [a for a in r.firing() if sum(r.assigned[i] == a["issue_id"] for i in story_ids) >= 0.5 * len(story_ids)]
+
+    assert story_alerts(run(posts)) == []
+    slow = DetectorConfig.model_validate({"burst": {"slow_window_s": 86400}})
+    r = run(posts, slow)
+    fired = story_alerts(r)
+    assert fired, "the slow story never fired"
+    # at 5 voices an hour against 120 posts an hour of chatter, the evidence takes about 4 hours (21 voices)
+    assert r.story_seen_at[fired[0]["alert_id"]] <= 30, "fired late"
+    assert len({a["issue_id"] for a in r.firing()} - {fired[0]["issue_id"]}) <= 1   # chatter stays quiet
+
+
+def test_slow_window_keeps_steady_chatter_quiet():
+    r = run(by_time(background(1, 0, 24)), DetectorConfig.model_validate({"burst": {"slow_window_s": 86400}}))
+    assert len({a["issue_id"] for a in r.firing()}) <= 1, [(a["issue_id"], a["posts"], a["at"]) for a in r.alerts]
