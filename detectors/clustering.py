@@ -152,6 +152,10 @@ class OnlineClusterer:
     def __iter__(self):
         return iter(self._clusters.values())
 
+    def characteristic(self, c: Cluster) -> list[tuple[str, float]]:
+        """The cluster's ``K_CHAR`` strongest terms with their shares, strongest first (what it is about)."""
+        return self._characteristic(c)[0]
+
     def get(self, cid: str | None) -> Cluster | None:
         return self._clusters.get(self.resolve(cid)) if cid is not None else None
 

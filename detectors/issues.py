@@ -171,7 +171,7 @@ class IssueTracker:
 
     def _identity(self, cluster: Cluster) -> frozenset:
         """What a new issue is about: its characteristic terms when it opens."""
-        return frozenset(term for term, _ in self.clusterer._characteristic(cluster)[0])
+        return frozenset(term for term, _ in self.clusterer.characteristic(cluster))
 
     def _recent(self, cluster: Cluster, t: float) -> int:
         """The cluster's new voices in the last ``window_s``."""
@@ -180,7 +180,7 @@ class IssueTracker:
 
     def _core(self, cluster: Cluster) -> list[tuple[str, float]]:
         """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
-        top, _ = self.clusterer._characteristic(cluster)
+        top = self.clusterer.characteristic(cluster)
         if not top:
             return []
         floor = ANCHOR_CORE * top[0][1]

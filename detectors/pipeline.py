@@ -156,10 +156,9 @@ class IssueDetector:
         if self.issues.pending:
             out += self.issues.pending
             self.issues.pending = []
-        if out:
-            for a in out:
-                if a["status"] == "firing" and a["issue_id"] not in self._fired_after:
-                    self._fired_after[a["issue_id"]] = self._forgotten + len(self._post_cluster)
+        for a in out:
+            if a["status"] == "firing" and a["issue_id"] not in self._fired_after:
+                self._fired_after[a["issue_id"]] = self._forgotten + len(self._post_cluster)
         issue = self.issues.issue_of(cluster)
         told = issue.id if issue is not None else cluster.id
         self._told[post.id] = told

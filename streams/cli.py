@@ -67,9 +67,9 @@ def cmd_receiver(a) -> int:
 
 def cmd_feedback(a) -> int:
     if a.action == "serve":
+        from groundswell.alerts.config import default_config_path
         from groundswell.alerts.feedback import run_feedback_server
-        from groundswell.config.schema import default_config_path
-        alerting = a.alerting or str(default_config_path().with_name("alerting.yaml"))
+        alerting = a.alerting or str(default_config_path())
         if a.metrics_port is not None:
             from prometheus_client import start_http_server
             start_http_server(a.metrics_port, addr=os.environ.get("GROUNDSWELL_METRICS_ADDR", "127.0.0.1"))
@@ -89,9 +89,9 @@ def cmd_feedback(a) -> int:
         notified = notified_from_delivered(a.delivered)
     else:
         from groundswell.alerts import load_alerting_config
+        from groundswell.alerts.config import default_config_path
         from groundswell.alerts.jsonl_file import iter_jsonl
-        from groundswell.config.schema import default_config_path
-        cfg = load_alerting_config(a.alerting or default_config_path().with_name("alerting.yaml"))
+        cfg = load_alerting_config(a.alerting or default_config_path())
         notified = notified_from_events(iter_jsonl(a.alerts), cfg)
     report = feedback_report(a.feedback, notified)
     if a.json:
@@ -134,9 +134,8 @@ def cmd_worker(a) -> int:
                               if os.environ.get("GROUNDSWELL_METRICS_PORT") else None)
     alerting = None
     if not a.no_alerting:
-        from groundswell.config.schema import default_config_path
-        alerting = a.alerting or os.environ.get("GROUNDSWELL_ALERTING") or str(
-            default_config_path().with_name("alerting.yaml"))
+        from groundswell.alerts.config import default_config_path
+        alerting = a.alerting or os.environ.get("GROUNDSWELL_ALERTING") or str(default_config_path())
         from groundswell.alerts import load_alerting_config
         load_alerting_config(alerting)      # fail fast on a bad file
     app = make_app(settings, config, metrics=_metrics(port), alerting=alerting,

@@ -16,7 +16,7 @@ from .synthetic import generate, write_jsonl
 
 def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str | None = None,
              alerting: str | None = None) -> int:
-    from groundswell.config.schema import default_config_path
+    from groundswell.alerts.config import default_config_path
     from .cli import _severity_line
     from .notify import EventTimeNotifier
 
@@ -28,7 +28,7 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
     for e in stream.events:
         print(f"      emerging issue planted: {e.name} ({e.lang}) from {e.onset}, {e.n_posts} posts")
     config = load_config(config_path)
-    alerting = alerting or str(default_config_path().with_name("alerting.yaml"))
+    alerting = alerting or str(default_config_path())
     notifier = EventTimeNotifier(alerting, out_dir / "outbox")
     alerts: list[dict] = []
 
