@@ -68,7 +68,8 @@ class BurstConfig(_Section):
     min_voices: int = Field(5, ge=1)
     min_recent_fraction: float = Field(0.0, ge=0, le=1, description="share of an issue's voices that must be recent")
     min_growth: float = Field(1.0, ge=1, description="times its own past share of the stream an issue must exceed")
-    warmup_s: float = Field(7200, ge=0, description="no alerts this long after the first post: no history yet")
+    warmup_s: float = Field(0, ge=0, description="no alerts this long after the first post (0: none; the false-alarm "
+                            "budget already allows for a young stream)")
     slow_window_s: float = Field(0, ge=0, le=86400, description="a second, longer window for slow-onset issues; 0: off")
 
 
@@ -100,6 +101,8 @@ class IssuesConfig(_Section):
     sample_posts: int = Field(3, ge=0, le=20)
     top_terms: int = Field(8, ge=1, le=50)
     growth_intervals: int = Field(12, ge=1, le=288)
+    begin_at_burst: bool = Field(True, description="an issue flagged in a cluster that had voices before the burst "
+                                 "begins at the burst (its id, size, first post and samples are the burst's)")
 
     @field_validator("severities")
     @classmethod

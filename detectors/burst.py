@@ -79,3 +79,16 @@ class BurstTest:
 
     def alpha(self, voices_per_day: float) -> float:
         return min(0.05, self.false_alarms_per_day / max(voices_per_day, 1.0))
+
+    def voices_per_day(self, last_day: float, age_s: float) -> float:
+        """A day's voices, for the budget: ``last_day`` (the voices of the last 86400 s), or in a stream younger than
+        a day (``age_s`` since its first post) a day at the rate seen so far (over at least ``window_s``). Else the
+        first hour's budget would be spread over an hour's tests, and every topic of the hour would look new.
+
+        >>> bt = BurstTest(window_s=3600)
+        >>> bt.voices_per_day(last_day=500, age_s=1800), bt.voices_per_day(500, age_s=43200), bt.voices_per_day(500, 90000)
+        (12000.0, 1000.0, 500)
+        """
+        if age_s < 86400.0:
+            return last_day * 86400.0 / max(age_s, self.window_s)
+        return last_day

@@ -27,6 +27,23 @@ class Issue:
     resolved_t: float | None = None
     score: float = 0.0
     anchors: frozenset = frozenset()   # the cluster's characteristic terms when the issue opened: what it is about
+    base_posts: int = 0     # the cluster's posts and voices from before the issue began (not the issue's own)
+    base_voices: int = 0
+    first_t: float | None = None   # the issue's first post, when it began after its cluster (else the cluster's)
+    samples: tuple = ()            # (post id, text) of the issue's own, when it began after its cluster
+
+
+@dataclass(frozen=True)
+class IssueStart:
+    """Where an issue begins inside an older cluster: at the burst, not at the cluster's first post.
+
+    A cluster of everyday posts about a place ("waco", "boston") can take in a new story about it; the issue is the
+    story, so its record (id, size, first post, samples) starts with the posts of the burst that flagged it."""
+    posts_before: int    # the cluster's posts and voices before the burst
+    voices_before: int
+    first_t: float       # the burst's first post
+    samples: tuple = ()  # (post id, text) from the burst
+    post_ids: tuple = ()  # the burst's posts
 
 
 @dataclass
@@ -82,18 +99,18 @@ class IssueTracker:
         out, self.pending = self.pending, []
         return out
 
-    def flag(self, cluster: Cluster, t: float, score: float) -> list[dict]:
+    def flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         """A cluster passed the burst test: re-open its resolved issue, fold it into a remembered issue, or open
-        a new one."""
-        return self._flag(cluster, t, score) + self._drain()
+        a new one (beginning at ``start`` when given)."""
+        return self._flag(cluster, t, score, start) + self._drain()
 
-    def _flag(self, cluster: Cluster, t: float, score: float) -> list[dict]:
+    def _flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         own = self._issues.get(cluster.id)
         if own is not None:
             if own.status != "resolved":
                 return []
             own.status, own.resolved_t, own.last_voice_t, own.score = "firing", None, t, score
-            own.severity = max(own.severity, self._severity_for(cluster))
+            own.severity = max(own.severity, self._severity_for(cluster, own))
             return [self._emit(own, cluster, t)]
         # the flagged stream is small, so compare with every remembered issue, both ways (a young fragment's
         # vocabulary may sit inside a big issue's, or the other way round)
@@ -134,8 +151,14 @@ class IssueTracker:
             return []
         cluster.pinned = True
         issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score, anchors=self._identity(cluster))
+        if start is not None:
+            # a new id: the cluster's older posts were reported under the cluster's, and stay there (not the issue's)
+            n = cluster.data["issues_begun"] = cluster.data.get("issues_begun", 0) + 1
+            issue.id = f"{cluster.id}.{n}"
+            issue.base_posts, issue.base_voices = start.posts_before, start.voices_before
+            issue.first_t, issue.samples = start.first_t, tuple(start.samples)
         self.fired.add(issue.id)
-        issue.severity = self._severity_for(cluster)
+        issue.severity = self._severity_for(cluster, issue)
         self._issues[cluster.id] = issue
         self._bound()
         return [self._emit(issue, cluster, t)]
@@ -193,7 +216,7 @@ class IssueTracker:
         if issue is None:
             return out
         issue.last_voice_t = max(issue.last_voice_t, t)
-        level = self._severity_for(cluster)
+        level = self._severity_for(cluster, issue)
         if issue.status == "firing" and level > issue.severity:
             issue.severity = level
             out.append(self._emit(issue, cluster, t))
@@ -204,6 +227,12 @@ class IssueTracker:
         gone = self._issues.pop(absorbed.id, None)
         if gone is not None and survivor.id not in self._issues:
             self._issues[survivor.id] = gone   # the issue keeps its id: receivers know it by that
+            if gone.first_t is not None:
+                # the survivor's own posts and voices were never the issue's (counts are already merged here)
+                gone.base_posts += survivor.posts - absorbed.posts
+                g, h = survivor.data.get("growth"), absorbed.data.get("growth")
+                if g is not None and h is not None:
+                    gone.base_voices += max(g.voices - h.voices, 0)
         elif gone is not None:
             # two issues turned out to be one story: the absorbed one resolves (receivers must not keep it open),
             # the survivor carries on with both clusters' posts and voices
@@ -245,8 +274,8 @@ class IssueTracker:
                 del self._issues[cid]
                 excess -= 1
 
-    def _severity_for(self, cluster: Cluster) -> int:
-        voices = cluster.data["growth"].voices
+    def _severity_for(self, cluster: Cluster, issue: Issue | None = None) -> int:
+        voices = cluster.data["growth"].voices - (issue.base_voices if issue is not None else 0)
         level = 0
         for i, (_, min_voices) in enumerate(self.settings.severities):
             if voices >= min_voices:
@@ -261,7 +290,7 @@ class IssueTracker:
         idf = self.clusterer.vocabulary.idf
         ranked = sorted(cluster.weights.items(), key=lambda x: (-x[1] * idf(x[0]), x[0]))
         terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
-        samples = cluster.data.get("samples", [])[: s.sample_posts]
+        samples = list(issue.samples or cluster.data.get("samples", []))[: s.sample_posts]
         title = _title(samples, terms)
         return {
             "alert_id": f"{issue.id}:{issue.seq}",
@@ -269,9 +298,9 @@ class IssueTracker:
             "status": "resolved" if issue.status == "resolved" else "firing",
             "severity": s.severities[issue.severity][0],
             "at": format_time(t),
-            "first_post_at": format_time(cluster.created_t),
-            "posts": cluster.posts,
-            "authors": growth.voices,
+            "first_post_at": format_time(cluster.created_t if issue.first_t is None else issue.first_t),
+            "posts": cluster.posts - issue.base_posts,
+            "authors": growth.voices - issue.base_voices,
             "terms": terms,
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],

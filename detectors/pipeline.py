@@ -13,7 +13,7 @@ from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
 from .compounds import CompoundSplitter
 from .growth import BucketCounts, Growth
-from .issues import IssueSettings, IssueTracker, surprise
+from .issues import IssueSettings, IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
 from .vocabulary import Vocabulary
 
@@ -80,13 +80,16 @@ class IssueDetector:
         keep = max(c.issues.growth_intervals,
                    int(max(c.burst.window_s, c.burst.slow_window_s) // c.burst.interval_s) + 1) + 1
         self._keep_intervals = keep
+        self._recent_samples = 4 * c.issues.sample_posts   # recent texts kept per cluster, for issues begun late
         # the stream's voices per interval (posts, less anonymous near-copies), a day back
         self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
-        self._post_cluster: collections.OrderedDict[str, str] = collections.OrderedDict()
+        # post id -> (cluster id it joined, its event time), in processing (event-time) order
+        self._post_cluster: collections.OrderedDict[str, tuple[str, float]] = collections.OrderedDict()
         self._told: dict[str, str] = {}   # post id -> the issue id last reported for it (remembered posts only)
         self._forgotten = 0               # posts dropped from the front of _post_cluster (its first one's number)
         self._fired_after: dict[str, int] = {}   # issue id -> number of remembered posts at its first alert
         self._merged_since_report = False
+        self._retold: list[tuple[str, str]] = []   # posts to re-report at once (an issue began inside a cluster)
         self._next_report_t: float | None = None
         self.report_every_s = 3600.0
         self._next_report_posts = 0
@@ -122,26 +125,29 @@ class IssueDetector:
         terms = self.compounds.expand(terms) if terms else []   # (expand returns a new list)
         home = None
         if post.repost_of is not None:
-            home = self._post_cluster.get(post.repost_of)
+            home = self._cluster_id_of(post.repost_of)
         copy_of = self.near_duplicates.learn_one(post.id, terms, t) if terms else None
         if home is None and copy_of is not None:
-            home = self._post_cluster.get(copy_of)
+            home = self._cluster_id_of(copy_of)
         if not terms and home is None:
             return None, out      # nothing to cluster on (e.g. a bare repost of an unseen post)
         cluster = self.clusterer.learn_one(terms, t, cluster_id=home)
-        self._remember(post.id, cluster.id)
+        self._remember(post.id, cluster.id, t)
 
         data = cluster.data
         growth = data.get("growth")
         if growth is None:
             growth = data["growth"] = Growth(interval_s=self.interval_s, keep=self._keep_intervals)
             data["samples"] = []
+            data["recent"] = collections.deque(maxlen=self._recent_samples)   # for an issue that begins later
             data["stream_at_start"] = self._stream_total
             data["labels"] = {k: v for k, v in (("lang", post.lang), ("source", post.source),
                                                  ("region", post.region)) if v}
         samples = data["samples"]
-        if copy_of is None and len(samples) < self.config.issues.sample_posts and post.text:
-            samples.append((post.id, post.text[:280]))
+        if copy_of is None and post.text:
+            if len(samples) < self.config.issues.sample_posts:
+                samples.append((post.id, post.text[:280]))
+            data["recent"].append((post.id, post.text[:280]))
 
         voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
         if post.author is not None or copy_of is None:
@@ -170,9 +176,10 @@ class IssueDetector:
         p = self._p_value(cluster, growth, t, bt.window_s)
         if p is None:
             return []
-        if t - self._t_first < self.config.burst.warmup_s:
-            return []   # no history yet: every topic of the day looks new at the start of a stream
-        alpha = bt.alpha(voices_per_day=self._stream.window(t, 86400.0))
+        age = t - self._t_first
+        if age < self.config.burst.warmup_s:
+            return []   # (off by default: the budget below already allows for a young stream)
+        alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), age))
         if slow_s:
             alpha /= 2   # two looks at the same growth (Bonferroni)
             if p >= alpha:
@@ -180,8 +187,45 @@ class IssueDetector:
                 # within window_s: judge its growth over slow_window_s, against its share of the stream before that
                 p = self._p_value(cluster, growth, t, slow_s)
         if p is not None and p < alpha:
-            return self.issues.flag(cluster, t, surprise(p))
+            start = self._burst_start(cluster, growth, t) if self.config.issues.begin_at_burst else None
+            out = self.issues.flag(cluster, t, surprise(p), start)
+            issue = self.issues.issue_of(cluster)
+            if start is not None and issue is not None and issue.opened_t == t and issue.first_t == start.first_t:
+                # the burst's posts were reported under the cluster's id: the alert is about them, so they are
+                # re-reported under the issue's at once
+                told, retold = self._told, self._retold
+                for pid in start.post_ids:
+                    if pid in told:
+                        told[pid] = issue.id
+                        retold.append((pid, issue.id))
+            return out
         return []
+
+    def _burst_start(self, cluster: Cluster, growth: Growth, t: float) -> IssueStart | None:
+        """Where an issue flagged in ``cluster`` now would begin, if not at the cluster's first post (None): at the
+        burst, the cluster's posts of the last ``window_s``, when it had voices before them."""
+        if self.issues.issue_of(cluster) is not None:
+            return None   # a resolved issue flaring up again: it already has its beginning
+        n = growth.window(t, self.burst.window_s)
+        before = growth.voices - n
+        if before <= 0:
+            return None
+        since = (int((t - self.burst.window_s) // self.interval_s) + 1) * self.interval_s   # as growth.window counts
+        resolve, cid = self.clusterer.resolve, cluster.id
+        first_t, ids = None, []
+        for pid, (c, pt) in reversed(self._post_cluster.items()):   # the newest posts: at most a window's worth
+            if pt < since:
+                break
+            if c == cid or resolve(c) == cid:
+                first_t = pt
+                ids.append(pid)
+        if not ids:
+            return None
+        ids.reverse()
+        texts = dict(cluster.data.get("recent", ()))
+        samples = [(pid, texts[pid]) for pid in ids if pid in texts][: self.config.issues.sample_posts]
+        return IssueStart(posts_before=cluster.posts - len(ids), voices_before=before, first_t=first_t,
+                          samples=tuple(samples), post_ids=tuple(ids))
 
     def _p_value(self, cluster: Cluster, growth: Growth, t: float, window_s: float) -> float | None:
         """The burst test's p-value for the cluster's new voices in the last ``window_s`` (None: too few to test)."""
@@ -197,9 +241,13 @@ class IssueDetector:
         own_share = before / stream_before if before > 0 and stream_before >= bt.min_voices else 0.0
         return bt.p_value(n, stream_n, own_share)
 
-    def _remember(self, post_id: str, cluster_id: str) -> None:
+    def _cluster_id_of(self, post_id: str) -> str | None:
+        hit = self._post_cluster.get(post_id)
+        return hit[0] if hit is not None else None
+
+    def _remember(self, post_id: str, cluster_id: str, t: float) -> None:
         pc = self._post_cluster
-        pc[post_id] = cluster_id
+        pc[post_id] = (cluster_id, t)
         if len(pc) > self._max_post_memory:
             old, _ = pc.popitem(last=False)
             self._told.pop(old, None)
@@ -212,13 +260,13 @@ class IssueDetector:
         an alert went out about them, and receivers know them by it. Posts from before an issue's first alert are
         not moved into it later (a cluster merged in after the alert): the alert's record of what it was about,
         when it fired, stays as it was."""
+        out, self._retold = self._retold, []
         if not self._merged_since_report:
-            return []
+            return out
         self._merged_since_report = False
-        out = []
         told, resolve, clusters, fired = self._told, self.clusterer.resolve, self.clusterer, self.issues.fired
         fired_after = self._fired_after
-        for seq, (pid, cid) in enumerate(self._post_cluster.items(), self._forgotten):
+        for seq, (pid, (cid, _)) in enumerate(self._post_cluster.items(), self._forgotten):
             if told.get(pid) in fired:
                 continue
             c = clusters.get(resolve(cid))
@@ -241,6 +289,9 @@ class IssueDetector:
         # a report scans the remembered posts (up to near_duplicates.max_items), so it also waits for that many
         # posts/10 to pass: cheap per post in a fast replay, hourly in a live stream
         if t < self._next_report_t or self.posts_seen < self._next_report_posts:
+            if self._retold:
+                out, self._retold = self._retold, []
+                return out
             return []
         self._next_report_t = t + self.report_every_s
         self._next_report_posts = self.posts_seen + self._max_post_memory // 10
@@ -273,5 +324,5 @@ class IssueDetector:
         return self._t_max if self._t_first is not None else None
 
     def cluster_of(self, post_id: str) -> str | None:
-        cid = self._post_cluster.get(post_id)
+        cid = self._cluster_id_of(post_id)
         return self.clusterer.resolve(cid) if cid is not None else None

@@ -116,6 +116,17 @@ def test_alpha_is_the_bonferroni_cut_at_volume(fa):
         assert bt.alpha(volume) * volume == pytest.approx(fa)
 
 
+def test_a_young_stream_budgets_for_a_day_at_its_rate_so_far():
+    bt = BurstTest(window_s=3600)
+    assert bt.voices_per_day(300, age_s=600) == 300 * 24       # under a window old: counted as a window's worth
+    assert bt.voices_per_day(300, age_s=3600) == 300 * 24
+    assert bt.voices_per_day(300, age_s=6 * 3600) == 300 * 4
+    assert bt.voices_per_day(300, age_s=86400) == 300           # a day old: the last day as it is
+    assert bt.voices_per_day(300, age_s=30 * 86400) == 300
+    # so the budget in the first hour is a day's share, not an hour's
+    assert bt.alpha(bt.voices_per_day(300, 3600)) == pytest.approx(bt.alpha(300) / 24)
+
+
 @settings(max_examples=60, deadline=None)
 @given(stream_n=st.floats(0, 1e5), own_share=st.floats(0, 1.0), share=st.floats(0.001, 0.5),
        more=st.floats(1.0, 4.0))

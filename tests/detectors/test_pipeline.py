@@ -44,11 +44,11 @@ def pseudo_words(rng: random.Random, n: int, syllables: int = 3) -> list[str]:
     return sorted(out)
 
 
-def background(seed: int, start_h: float, end_h: float, every_s: float = 30.0) -> list[PostIn]:
+def background(seed: int, start_h: float, end_h: float, every_s: float = 30.0, topics: int = 30) -> list[PostIn]:
     """Steady everyday chatter at a constant rate; the same seed gives the same chatter for any time range."""
     rng = random.Random(seed)
     vocab = pseudo_words(rng, 3000)
-    topics = [pseudo_words(random.Random(seed * 100 + k), 6, 4) for k in range(30)]
+    topics = [pseudo_words(random.Random(seed * 100 + k), 6, 4) for k in range(topics)]
     posts, t, i = [], T0, 0
     while t < T0 + end_h * HOUR:
         topic = topics[rng.randrange(len(topics))]
@@ -408,3 +408,67 @@ def test_slow_onset_story_needs_the_slow_window():
 def test_slow_window_keeps_steady_chatter_quiet():
     r = run(by_time(background(1, 0, 24)), DetectorConfig.model_validate({"burst": {"slow_window_s": 86400}}))
     assert len({a["issue_id"] for a in r.firing()}) <= 1, [(a["issue_id"], a["posts"], a["at"]) for a in r.alerts]
+
+
+# ---------------------------------------------------------------- (5) where an issue begins
+
+
+def test_a_story_at_the_start_of_a_stream_fires_early():
+    """No warm-up: in the stream's first hour the false-alarm budget is a day's at the rate seen so far, so a story
+    15 minutes in is caught while small, and the chatter around it stays quiet."""
+    r = run(by_time(background(1, 0, 3), story(1, 0.25)))
+    firing = check_story_outcome(r, DetectorConfig())
+    assert parse(firing[0]["at"]) < parse(format_time(T0 + 1.25 * HOUR))
+
+
+def _older_cluster_then_story(config: DetectorConfig):
+    """Eight people mention the bridge by the river over three hours (everyday posts), then the bridge collapses."""
+    rng = random.Random(5)
+    everyday = "walk sunny morning view photo lunch jog dog evening lights".split()
+    old = [PostIn(f"old{i}", " ".join(["bridge", "river"] + rng.sample(everyday, 3)), T0 + (0.2 + 0.35 * i) * HOUR,
+                  author=f"walker{i}") for i in range(8)]
+    posts = by_time(background(1, 0, 4.5), old, story(1, 3))
+    det = IssueDetector(config, tokenize=str.split)
+    reported, alerts, seen = {}, [], {}
+    for p in posts:
+        issue_id, out = det.learn_one(p)
+        reported[p.id] = issue_id
+        reported.update(det.due_reassignments(p.t))   # as the hosts do: re-reports come right after the post
+        for a in out:
+            seen[a["alert_id"]] = dict(reported)
+        alerts += out
+    reported.update(det.reassignments())               # end of input
+    return det, posts, alerts, reported, seen
+
+
+def test_an_issue_in_an_older_cluster_begins_at_the_burst():
+    det, posts, alerts, reported, seen = _older_cluster_then_story(DetectorConfig())
+    firing = [a for a in alerts if a["status"] == "firing"]
+    assert firing, "the story never fired"
+    first = firing[0]
+    issue = first["issue_id"]
+    story_ids = [p.id for p in posts if p.id.startswith("s")]
+    # one cluster holds both the everyday posts and the story ...
+    assert det.cluster_of("old0") == det.cluster_of(story_ids[-1])
+    # ... but the issue is the story: its id is not the cluster's, the older posts keep the cluster's id
+    assert {reported[f"old{i}"] for i in range(8)} == {det.cluster_of("old0")} != {issue}
+    assert all(a["issue_id"] == issue for a in firing)
+    # its record starts at the burst: first post, size, voices and samples are the story's
+    story_t = {p.id: p.t for p in posts if p.id.startswith("s")}
+    assert parse(first["first_post_at"]) >= parse(format_time(min(story_t.values())))
+    assert all(pid.startswith("s") for pid in first["sample_post_ids"]) and first["sample_post_ids"]
+    at_alert = seen[first["alert_id"]]
+    story_so_far = [pid for pid in story_ids if pid in at_alert]
+    assert first["posts"] <= len(story_so_far) + 2 and first["authors"] <= first["posts"]
+    # every story post so far was re-reported under the issue by the time the alert went out, and stays there
+    assert sum(at_alert[pid] == issue for pid in story_so_far) >= 0.8 * len(story_so_far)
+    assert sum(reported[pid] == issue for pid in story_ids) >= 0.8 * len(story_ids)
+
+
+def test_without_begin_at_burst_the_issue_is_the_whole_cluster():
+    config = DetectorConfig.model_validate({"issues": {"begin_at_burst": False}})
+    det, posts, alerts, reported, _ = _older_cluster_then_story(config)
+    first = next(a for a in alerts if a["status"] == "firing")
+    assert first["issue_id"] == det.cluster_of("old0") == reported["old0"]
+    assert first["first_post_at"] == format_time(T0 + 0.2 * HOUR)
+    assert "old0" in first["sample_post_ids"]
