@@ -94,7 +94,7 @@ class IssuesConfig(_Section):
     resolve_after_s: Seconds = 6 * 3600
     reopen_threshold: Share = 0.3
     refire_threshold: Share = 0.5
-    anchor_threshold: Share | None = Field(0.6, description="fold a flagged cluster into a firing issue that owns "
+    anchor_threshold: Share | None = Field(0.4, description="fold a flagged cluster into a firing issue that owns "
                                            "its core words (null: fold on overlap only)")
     memory_s: Seconds = 30 * 86400
     max_open_issues: int = Field(5_000, ge=1)

@@ -52,7 +52,7 @@ class IssueSettings:
     resolve_after_s: float = 6 * 3600
     reopen_threshold: float = 0.3
     refire_threshold: float = 0.5
-    anchor_threshold: float | None = 0.6   # None: fold on overlap only (see IssueTracker.anchoring)
+    anchor_threshold: float | None = 0.4   # None: fold on overlap only (see IssueTracker.anchoring)
     memory_s: float = 30 * 86400
     max_open_issues: int = 5000
     sample_posts: int = 3

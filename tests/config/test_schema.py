@@ -251,4 +251,4 @@ def test_format_errors_names_file_field_value_and_rule():
 def test_anchor_folding_can_be_turned_off(tmp_path):
     path = write(tmp_path, "issues:\n  anchor_threshold: null\n")
     assert load_config(path).issues.anchor_threshold is None
-    assert DetectorConfig().issues.anchor_threshold == 0.6
+    assert DetectorConfig().issues.anchor_threshold == 0.4
