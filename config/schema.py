@@ -73,6 +73,21 @@ class BurstConfig(_Section):
     slow_window_s: float = Field(0, ge=0, le=86400, description="a second, longer window for slow-onset issues; 0: off")
 
 
+class NoveltyConfig(_Section):
+    enabled: bool = Field(True, description="a flagged cluster opens an issue only if one of its core words is used "
+                          "more than its long-run share of the stream")
+    fast_half_life_s: Seconds = 1800
+    slow_half_life_s: Seconds = 7 * 86400
+    max_gap_s: Seconds = 300
+    min_history_s: float = Field(10800, ge=0, description="active time of history before the test applies")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.fast_half_life_s >= self.slow_half_life_s:
+            raise ValueError("novelty.fast_half_life_s must be below novelty.slow_half_life_s")
+        return self
+
+
 class EventTimeConfig(_Section):
     reorder_s: float = Field(60, ge=0, description="how far out of time order a post may arrive and still be used")
 
@@ -123,6 +138,7 @@ class DetectorConfig(_Section):
     vocabulary: VocabularyConfig = VocabularyConfig()
     clustering: ClusteringConfig = ClusteringConfig()
     burst: BurstConfig = BurstConfig()
+    novelty: NoveltyConfig = NoveltyConfig()
     issues: IssuesConfig = IssuesConfig()
     event_time: EventTimeConfig = EventTimeConfig()
     sharding: ShardingConfig = ShardingConfig()

@@ -175,7 +175,7 @@ class IssueTracker:
         ("explos") does not fold into it. Terms the issue itself hardly uses (below the clusterer's ``min_share``)
         do not count, nor (given ``anchors``, the issue's words when it opened) terms it was not about at first: an
         issue that grew into a mix of stories does not own the words of the stories it took in."""
-        core = self._core(fragment)
+        core = self.core(fragment)
         if not core or issue.mass <= 0.0:
             return 0.0
         vocabulary = self.clusterer.vocabulary
@@ -201,7 +201,7 @@ class IssueTracker:
         growth = cluster.data.get("growth")
         return growth.window(t, self.settings.window_s) if growth is not None else 0
 
-    def _core(self, cluster: Cluster) -> list[tuple[str, float]]:
+    def core(self, cluster: Cluster) -> list[tuple[str, float]]:
         """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
         top = self.clusterer.characteristic(cluster)
         if not top:

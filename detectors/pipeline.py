@@ -15,6 +15,7 @@ from .compounds import CompoundSplitter
 from .growth import BucketCounts, Growth
 from .issues import IssueSettings, IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
+from .novelty import WordNovelty
 from .vocabulary import Vocabulary
 
 
@@ -77,6 +78,10 @@ class IssueDetector:
             growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
+        n = c.novelty
+        self.novelty = WordNovelty(
+            fast_half_life_s=n.fast_half_life_s, slow_half_life_s=n.slow_half_life_s, max_gap_s=n.max_gap_s,
+            min_history_s=n.min_history_s, max_terms=c.vocabulary.max_terms) if n.enabled else None
         keep = max(c.issues.growth_intervals,
                    int(max(c.burst.window_s, c.burst.slow_window_s) // c.burst.interval_s) + 1) + 1
         self._keep_intervals = keep
@@ -132,6 +137,8 @@ class IssueDetector:
         if not terms and home is None:
             return None, out      # nothing to cluster on (e.g. a bare repost of an unseen post)
         cluster = self.clusterer.learn_one(terms, t, cluster_id=home)
+        if self.novelty is not None:
+            self.novelty.learn_one(terms, t)
         self._remember(post.id, cluster.id, t)
 
         data = cluster.data
@@ -180,26 +187,32 @@ class IssueDetector:
         if age < self.config.burst.warmup_s:
             return []   # (off by default: the budget below already allows for a young stream)
         alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), age))
+        slow = False
         if slow_s:
             alpha /= 2   # two looks at the same growth (Bonferroni)
             if p >= alpha:
                 # a slow-onset issue (a storm approaching, a thinly sampled feed), active now but never bursting
                 # within window_s: judge its growth over slow_window_s, against its share of the stream before that
-                p = self._p_value(cluster, growth, t, slow_s)
-        if p is not None and p < alpha:
-            start = self._burst_start(cluster, growth, t) if self.config.issues.begin_at_burst else None
-            out = self.issues.flag(cluster, t, surprise(p), start)
-            issue = self.issues.issue_of(cluster)
-            if start is not None and issue is not None and issue.opened_t == t and issue.first_t == start.first_t:
-                # the burst's posts were reported under the cluster's id: the alert is about them, so they are
-                # re-reported under the issue's at once
-                told, retold = self._told, self._retold
-                for pid in start.post_ids:
-                    if pid in told:
-                        told[pid] = issue.id
-                        retold.append((pid, issue.id))
-            return out
-        return []
+                p, slow = self._p_value(cluster, growth, t, slow_s), True
+        if p is None or p >= alpha:
+            return []
+        # (not for a slow-window flag: a slow-onset story's words rise as slowly as its voices)
+        if (self.novelty is not None and not slow and self.issues.issue_of(cluster) is None
+                and not self.novelty.novel([term for term, _ in self.issues.core(cluster)], alpha)):
+            # its voices jumped but none of its words did: an everyday cluster that took over everyday words
+            return []
+        start = self._burst_start(cluster, growth, t) if self.config.issues.begin_at_burst else None
+        out = self.issues.flag(cluster, t, surprise(p), start)
+        issue = self.issues.issue_of(cluster)
+        if start is not None and issue is not None and issue.opened_t == t and issue.first_t == start.first_t:
+            # the burst's posts were reported under the cluster's id: the alert is about them, so they are
+            # re-reported under the issue's at once
+            told, retold = self._told, self._retold
+            for pid in start.post_ids:
+                if pid in told:
+                    told[pid] = issue.id
+                    retold.append((pid, issue.id))
+        return out
 
     def _burst_start(self, cluster: Cluster, growth: Growth, t: float) -> IssueStart | None:
         """Where an issue flagged in ``cluster`` now would begin, if not at the cluster's first post (None): at the

@@ -100,6 +100,8 @@ def test_unknown_section_and_unknown_severity_field(tmp_path):
     ("issues.anchor_threshold", 0, ("greater than", "0")),
     ("issues.anchor_threshold", 1.5, ("less than or equal", "1")),
     ("issues.resolve_after_s", "6h", ("valid number",)),
+    ("novelty.slow_half_life_s", 0, ("greater than", "0")),
+    ("novelty.enabled", "maybe", ("valid boolean",)),
     ("input.min_year", 1900, ("greater than or equal", "1970")),
 ])
 def test_bad_values_name_field_value_and_rule(tmp_path, field, value, rule):
@@ -125,6 +127,8 @@ def test_all_errors_are_reported_at_once(tmp_path):
 @pytest.mark.parametrize(("text", "fields"), [
     ("input: {min_year: 2050, max_year: 2040}\n", ("input.min_year", "input.max_year")),
     ("burst: {window_s: 60, interval_s: 300}\n", ("burst.window_s", "burst.interval_s")),
+    ("novelty: {fast_half_life_s: 86400, slow_half_life_s: 3600}\n",
+     ("novelty.fast_half_life_s", "novelty.slow_half_life_s")),
 ])
 def test_inconsistent_settings_are_named(tmp_path, text, fields):
     path = write(tmp_path, text)

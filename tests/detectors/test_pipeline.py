@@ -472,3 +472,29 @@ def test_without_begin_at_burst_the_issue_is_the_whole_cluster():
     assert first["issue_id"] == det.cluster_of("old0") == reported["old0"]
     assert first["first_post_at"] == format_time(T0 + 0.2 * HOUR)
     assert "old0" in first["sample_post_ids"]
+
+
+# ---------------------------------------------------------------- (6) voices jump, words do not
+
+
+def _same_words_new_voices() -> list[PostIn]:
+    """A topic posted at a steady rate all day ("late shift tonight sleep ..."): by three regulars for six hours,
+    then each post by someone new. Its new voices jump; its words' use does not."""
+    rng = random.Random(11)
+    extra = "coffee tired bus home rain work boss early alarm snack".split()
+    posts, t, i = [], T0, 0
+    while t < T0 + 9 * HOUR:
+        author = f"regular{i % 3}" if t < T0 + 6 * HOUR else f"newcomer{i}"
+        posts.append(PostIn(f"n{i}", " ".join(["late", "shift", "tonight", "sleep"] + rng.sample(extra, 2)), t,
+                            author=author))
+        i += 1
+        t += 120.0
+    return by_time(background(2, 0, 9), posts)
+
+
+def test_voices_jumping_on_everyday_words_is_not_news():
+    posts = _same_words_new_voices()
+    off = run(posts, DetectorConfig.model_validate({"novelty": {"enabled": False}}))
+    assert off.firing(), "the scenario must trip the burst test on its own"
+    on = run(posts)
+    assert on.firing() == [], [(a["issue_id"], a["terms"], a["at"]) for a in on.firing()]

@@ -170,3 +170,20 @@ def test_round_trip_mid_stream(how):
     _feed(v, stream[:300])
     clone = ROUND_TRIPS[how](v)
     assert _feed(clone, stream[300:]) == _feed(v, stream[300:])
+
+
+def test_counting_a_batch_equals_counting_its_posts_one_by_one():
+    import collections
+    import random
+    rng = random.Random(3)
+    posts = [[f"w{rng.randrange(50)}" for _ in range(6)] for _ in range(300)]
+    one, batch = Vocabulary(half_life_s=3600), Vocabulary(half_life_s=3600)
+    for p in posts:
+        one.learn_one(p, 10.0)
+    counts = collections.Counter()
+    for p in posts:
+        counts.update(set(p))
+    batch.learn_counts(counts, len(posts), 10.0)
+    assert batch.documents == pytest.approx(one.documents)
+    assert all(batch.df(term) == pytest.approx(one.df(term)) for term in counts)
+    assert posts[0] and counts   # (inputs untouched, non-empty)
