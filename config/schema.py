@@ -61,7 +61,7 @@ class ClusteringConfig(_Section):
 
 
 class BurstConfig(_Section):
-    false_alarms_per_day: float = Field(1.0, gt=0, description="expected chatter clusters flagged per day")
+    false_alarms_per_day: float = Field(2.0, gt=0, description="expected chatter clusters flagged per day")
     background_share: Annotated[float, Field(gt=0, lt=1)] = 0.01
     window_s: Seconds = 3600
     interval_s: int = Field(300, ge=1, description="bucket width of growth curves")
