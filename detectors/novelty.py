@@ -27,6 +27,9 @@ from collections import Counter
 from .burst import poisson_sf
 from .vocabulary import Vocabulary
 
+BATCH_POSTS = 128   # counts are added in batches of at most this many posts ...
+BATCH_S = 300.0     # ... or this much active time
+
 
 class WordNovelty:
     def __init__(self, fast_half_life_s: float = 1800.0, slow_half_life_s: float = 7 * 86400.0,
@@ -44,8 +47,6 @@ class WordNovelty:
         self._slow = Vocabulary(half_life_s=slow_half_life_s, max_terms=max_terms)
         self._active_t = 0.0
         self._last_t: float | None = None
-        self.batch_s = 300.0      # batches of at most this much active time, or batch_posts posts
-        self.batch_posts = 128
         self._batch_t = 0.0
         self._pending: Counter = Counter()
         self._pending_docs = 0
@@ -67,7 +68,7 @@ class WordNovelty:
         # words for both clocks): counts hardly move within one, and p_value counts the open batch too
         self._pending.update(set(terms))
         self._pending_docs += 1
-        if self._pending_docs >= self.batch_posts or self._active_t - self._batch_t >= self.batch_s:
+        if self._pending_docs >= BATCH_POSTS or self._active_t - self._batch_t >= BATCH_S:
             self._flush()
 
     def _flush(self) -> None:
