@@ -3,7 +3,7 @@
 The streams: everyday chatter (30 topics, each post two words of its topic plus random words, half of the posts
 random words only; a large pool of authors; one post every ~30 s), a story (60 distinct authors, varied sentences
 sharing 2-3 key words about a bridge collapse, arrival rate doubling every 10 minutes), and a copy-paste flood.
-Stories start 3 h into a stream, after the detector's warm-up.
+Stories start 3 h into a stream, when the novelty gate has its 3 h of history (the chatter before is the baseline).
 The detector uses a whitespace tokenizer so these tests do not depend on the text module. Assertions are about
 behaviour (fires once, early, for the story only; silent on chatter and floods; deterministic; event time), not
 about tuned numbers.
