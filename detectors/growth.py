@@ -14,10 +14,15 @@ from __future__ import annotations
 from datasketch import HyperLogLog
 
 
+def first_interval(interval_s: float, t: float, window_s: float) -> int:
+    """The first of the intervals overlapping (t - window_s, t] (what a window at ``t`` counts from)."""
+    return int((t - window_s) // interval_s) + 1
+
+
 def window_sum(counts: dict[int, float], interval_s: float, t: float, window_s: float) -> float:
     """Sum of per-interval ``counts`` over the intervals overlapping (t - window_s, t]."""
     b = int(t // interval_s)
-    first = int((t - window_s) // interval_s) + 1
+    first = first_interval(interval_s, t, window_s)
     if len(counts) < b - first + 1:
         return sum([v for k, v in counts.items() if first <= k <= b])
     get = counts.get

@@ -274,8 +274,8 @@ class IssueTracker:
                 del self._issues[cid]
                 excess -= 1
 
-    def _severity_for(self, cluster: Cluster, issue: Issue | None = None) -> int:
-        voices = cluster.data["growth"].voices - (issue.base_voices if issue is not None else 0)
+    def _severity_for(self, cluster: Cluster, issue: Issue) -> int:
+        voices = cluster.data["growth"].voices - issue.base_voices
         level = 0
         for i, (_, min_voices) in enumerate(self.settings.severities):
             if voices >= min_voices:

@@ -12,7 +12,7 @@ from typing import Callable
 from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
 from .compounds import CompoundSplitter
-from .growth import BucketCounts, Growth
+from .growth import BucketCounts, Growth, first_interval
 from .issues import IssueSettings, IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
 from .novelty import WordNovelty
@@ -85,7 +85,8 @@ class IssueDetector:
         keep = max(c.issues.growth_intervals,
                    int(max(c.burst.window_s, c.burst.slow_window_s) // c.burst.interval_s) + 1) + 1
         self._keep_intervals = keep
-        self._recent_samples = 4 * c.issues.sample_posts   # recent texts kept per cluster, for issues begun late
+        # recent texts kept per cluster, for the samples of an issue that begins at its burst
+        self._recent_samples = 4 * c.issues.sample_posts if c.issues.begin_at_burst else 0
         # the stream's voices per interval (posts, less anonymous near-copies), a day back
         self._stream = BucketCounts(self.interval_s, keep=int(86400 // self.interval_s) + 2)
         # post id -> (cluster id it joined, its event time), in processing (event-time) order
@@ -150,11 +151,12 @@ class IssueDetector:
             data["stream_at_start"] = self._stream_total
             data["labels"] = {k: v for k, v in (("lang", post.lang), ("source", post.source),
                                                  ("region", post.region)) if v}
-        samples = data["samples"]
         if copy_of is None and post.text:
+            sample = (post.id, post.text[:280])
+            samples = data["samples"]
             if len(samples) < self.config.issues.sample_posts:
-                samples.append((post.id, post.text[:280]))
-            data["recent"].append((post.id, post.text[:280]))
+                samples.append(sample)
+            data["recent"].append(sample)   # (kept only with issues.begin_at_burst: maxlen 0 otherwise)
 
         voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
         if post.author is not None or copy_of is None:
@@ -196,12 +198,13 @@ class IssueDetector:
                 p, slow = self._p_value(cluster, growth, t, slow_s), True
         if p is None or p >= alpha:
             return []
+        new = self.issues.issue_of(cluster) is None   # (else a resolved issue flaring up again)
         # (not for a slow-window flag: a slow-onset story's words rise as slowly as its voices)
-        if (self.novelty is not None and not slow and self.issues.issue_of(cluster) is None
+        if (self.novelty is not None and new and not slow
                 and not self.novelty.novel([term for term, _ in self.issues.core(cluster)], alpha)):
             # its voices jumped but none of its words did: an everyday cluster that took over everyday words
             return []
-        start = self._burst_start(cluster, growth, t) if self.config.issues.begin_at_burst else None
+        start = self._burst_start(cluster, growth, t) if new and self.config.issues.begin_at_burst else None
         out = self.issues.flag(cluster, t, surprise(p), start)
         issue = self.issues.issue_of(cluster)
         if start is not None and issue is not None and issue.opened_t == t and issue.first_t == start.first_t:
@@ -217,13 +220,11 @@ class IssueDetector:
     def _burst_start(self, cluster: Cluster, growth: Growth, t: float) -> IssueStart | None:
         """Where an issue flagged in ``cluster`` now would begin, if not at the cluster's first post (None): at the
         burst, the cluster's posts of the last ``window_s``, when it had voices before them."""
-        if self.issues.issue_of(cluster) is not None:
-            return None   # a resolved issue flaring up again: it already has its beginning
         n = growth.window(t, self.burst.window_s)
         before = growth.voices - n
         if before <= 0:
             return None
-        since = (int((t - self.burst.window_s) // self.interval_s) + 1) * self.interval_s   # as growth.window counts
+        since = first_interval(self.interval_s, t, self.burst.window_s) * self.interval_s   # as growth.window counts
         resolve, cid = self.clusterer.resolve, cluster.id
         first_t, ids = None, []
         for pid, (c, pt) in reversed(self._post_cluster.items()):   # the newest posts: at most a window's worth
@@ -302,10 +303,8 @@ class IssueDetector:
         # a report scans the remembered posts (up to near_duplicates.max_items), so it also waits for that many
         # posts/10 to pass: cheap per post in a fast replay, hourly in a live stream
         if t < self._next_report_t or self.posts_seen < self._next_report_posts:
-            if self._retold:
-                out, self._retold = self._retold, []
-                return out
-            return []
+            out, self._retold = self._retold, []   # (re-reports of an issue's beginning go out at once)
+            return out
         self._next_report_t = t + self.report_every_s
         self._next_report_posts = self.posts_seen + self._max_post_memory // 10
         return self.reassignments()
