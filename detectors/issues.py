@@ -26,7 +26,7 @@ class Issue:
     last_voice_t: float = 0.0
     resolved_t: float | None = None
     score: float = 0.0
-    anchors: frozenset = frozenset()   # the cluster's characteristic terms when the issue opened: what it is about
+    anchors: frozenset = frozenset()   # its cluster's characteristic terms when it opened and at each escalation
     base_posts: int = 0     # the cluster's posts and voices from before the issue began (not the issue's own)
     base_voices: int = 0
     first_t: float | None = None   # the issue's first post, when it began after its cluster (else the cluster's)
@@ -173,8 +173,8 @@ class IssueTracker:
         mostly in the story's issue; an everyday word ("pray", "help") is spread over the stream; and a new event's
         own words ("waco", "fertil") are in no issue yet, so a new story that shares one word with a firing one
         ("explos") does not fold into it. Terms the issue itself hardly uses (below the clusterer's ``min_share``)
-        do not count, nor (given ``anchors``, the issue's words when it opened) terms it was not about at first: an
-        issue that grew into a mix of stories does not own the words of the stories it took in."""
+        do not count, nor (given ``anchors``, the issue's words when it opened and when it last escalated) terms it
+        was not about then: an issue that took in another story since does not own that story's words."""
         core = self.core(fragment)
         if not core or issue.mass <= 0.0:
             return 0.0
@@ -219,6 +219,9 @@ class IssueTracker:
         level = self._severity_for(cluster, issue)
         if issue.status == "firing" and level > issue.severity:
             issue.severity = level
+            # what the story is about is clearer now than from its first few posts ("fertilizer plant waco" opened
+            # the issue; at 50 voices it is "west texas explosion"): its words now anchor its sub-stories too
+            issue.anchors = issue.anchors | self._identity(cluster)
             out.append(self._emit(issue, cluster, t))
         return out
 

@@ -313,6 +313,30 @@ def test_only_words_the_issue_was_about_when_it_opened_anchor():
     assert w.tracker.flag(fragment, t=100.0, score=5.0)[0]["issue_id"] == fragment.id
 
 
+def test_words_an_issue_is_about_when_it_escalates_anchor_too():
+    """An issue opened on its first words ("fertilizer plant waco"); by its next severity it is about "west texas"
+    as well, and a fragment about "west" (a hotline, a vigil) folds into it. Before that escalation it would not."""
+    def grown(posts: int):
+        w = World()
+        story = w.cluster("fertilizer plant waco explosion".split(), 2, t=0.0)
+        w.tracker.flag(story, t=0.0, score=3.0)
+        for i in range(posts):
+            story, _ = w.post("west texas plant explosion".split(), t=1.0 + i, cluster=story)
+            w.tracker.on_voice(story, 1.0 + i)
+        fragment = None
+        for i in range(6):
+            fragment, _ = w.post(["west"] + _aside(i), 50.0, cluster=fragment)
+        assert fragment is not story
+        return w, story, fragment
+    w, story, fragment = grown(4)   # 6 voices: "high", escalated when most of its posts said "west texas"
+    assert {"west", "texas"} <= w.tracker.issue_of(story).anchors
+    assert w.tracker.flag(fragment, t=50.0, score=5.0) == []
+    assert w.clusterer.resolve(fragment.id) == story.id
+    w, story, fragment = grown(0)   # still at "low": its anchors are its first words
+    assert "west" not in w.tracker.issue_of(story).anchors
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=50.0, score=5.0)] == [fragment.id]
+
+
 def test_a_quiet_issue_takes_no_fragments_by_anchor_words():
     """A story with fewer voices in the last window than the fragment is not live: the fragment is news of its own
     (a new typhoon, while last week's is still open)."""
