@@ -26,7 +26,8 @@ class Issue:
     last_voice_t: float = 0.0
     resolved_t: float | None = None
     score: float = 0.0
-    anchors: frozenset = frozenset()   # its cluster's characteristic terms when it opened and at each escalation
+    anchors: frozenset = frozenset()   # its cluster's characteristic terms when it opened and as its voices doubled
+    anchored_voices: int = 1           # its voices when its anchors were last taken
     base_posts: int = 0     # the cluster's posts and voices from before the issue began (not the issue's own)
     base_voices: int = 0
     first_t: float | None = None   # the issue's first post, when it began after its cluster (else the cluster's)
@@ -159,6 +160,7 @@ class IssueTracker:
             issue.first_t, issue.samples = start.first_t, tuple(start.samples)
         self.fired.add(issue.id)
         issue.severity = self._severity_for(cluster, issue)
+        issue.anchored_voices = max(cluster.data["growth"].voices - issue.base_voices, 1)
         self._issues[cluster.id] = issue
         self._bound()
         return [self._emit(issue, cluster, t)]
@@ -173,8 +175,8 @@ class IssueTracker:
         mostly in the story's issue; an everyday word ("pray", "help") is spread over the stream; and a new event's
         own words ("waco", "fertil") are in no issue yet, so a new story that shares one word with a firing one
         ("explos") does not fold into it. Terms the issue itself hardly uses (below the clusterer's ``min_share``)
-        do not count, nor (given ``anchors``, the issue's words when it opened and when it last escalated) terms it
-        was not about then: an issue that took in another story since does not own that story's words."""
+        do not count, nor (given ``anchors``, the issue's words when it opened and each time its voices doubled) terms
+        it was not about then: an issue that took in another story since does not own that story's words."""
         core = self.core(fragment)
         if not core or issue.mass <= 0.0:
             return 0.0
@@ -216,12 +218,15 @@ class IssueTracker:
         if issue is None:
             return out
         issue.last_voice_t = max(issue.last_voice_t, t)
+        voices = cluster.data["growth"].voices - issue.base_voices
+        if voices >= 2 * issue.anchored_voices:
+            # what the story is about is clearer with each doubling than from its first few posts ("fertilizer
+            # plant waco" opened it; at 40 voices it is "west texas explosion"): those words anchor sub-stories too
+            issue.anchored_voices = voices
+            issue.anchors = issue.anchors | self._identity(cluster)
         level = self._severity_for(cluster, issue)
         if issue.status == "firing" and level > issue.severity:
             issue.severity = level
-            # what the story is about is clearer now than from its first few posts ("fertilizer plant waco" opened
-            # the issue; at 50 voices it is "west texas explosion"): its words now anchor its sub-stories too
-            issue.anchors = issue.anchors | self._identity(cluster)
             out.append(self._emit(issue, cluster, t))
         return out
 

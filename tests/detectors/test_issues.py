@@ -313,9 +313,9 @@ def test_only_words_the_issue_was_about_when_it_opened_anchor():
     assert w.tracker.flag(fragment, t=100.0, score=5.0)[0]["issue_id"] == fragment.id
 
 
-def test_words_an_issue_is_about_when_it_escalates_anchor_too():
-    """An issue opened on its first words ("fertilizer plant waco"); by its next severity it is about "west texas"
-    as well, and a fragment about "west" (a hotline, a vigil) folds into it. Before that escalation it would not."""
+def test_words_an_issue_comes_to_be_about_anchor_too():
+    """An issue opened on its first words ("fertilizer plant waco"); by the time its voices have doubled it is about
+    "west texas" as well, and a fragment about "west" (a hotline, a vigil) folds into it. Before that it would not."""
     def grown(posts: int):
         w = World()
         story = w.cluster("fertilizer plant waco explosion".split(), 2, t=0.0)
@@ -328,11 +328,11 @@ def test_words_an_issue_is_about_when_it_escalates_anchor_too():
             fragment, _ = w.post(["west"] + _aside(i), 50.0, cluster=fragment)
         assert fragment is not story
         return w, story, fragment
-    w, story, fragment = grown(4)   # 6 voices: "high", escalated when most of its posts said "west texas"
+    w, story, fragment = grown(4)   # 2 voices at opening, 4 (half of them "west texas") at the first doubling
     assert {"west", "texas"} <= w.tracker.issue_of(story).anchors
     assert w.tracker.flag(fragment, t=50.0, score=5.0) == []
     assert w.clusterer.resolve(fragment.id) == story.id
-    w, story, fragment = grown(0)   # still at "low": its anchors are its first words
+    w, story, fragment = grown(1)   # 3 voices: not doubled yet, its anchors are its first words
     assert "west" not in w.tracker.issue_of(story).anchors
     assert [a["issue_id"] for a in w.tracker.flag(fragment, t=50.0, score=5.0)] == [fragment.id]
 
