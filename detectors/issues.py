@@ -83,7 +83,7 @@ class IssueTracker:
         self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self.pending: list[dict] = []         # records raised outside a call that returns them (merges)
-        self.fired: set[str] = set()          # ids of issues that ever fired (an alert went out under them)
+        self.fired: set[str] = set()          # ids of issues an alert went out under, less those merged into another
 
     def __len__(self) -> int:
         return sum(1 for i in self._issues.values() if i.status == "firing")
@@ -250,6 +250,7 @@ class IssueTracker:
                 record["merged_into"] = self._issues[survivor.id].id
                 self.pending.append(record)
             gone.status = "merged"
+            self.fired.discard(gone.id)   # its posts follow it into the survivor (see IssueDetector.reassignments)
 
     def tick(self, t: float) -> list[dict]:
         """Resolve issues that went quiet; forget resolved issues past their memory."""

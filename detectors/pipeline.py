@@ -271,8 +271,9 @@ class IssueDetector:
         """Posts whose issue changed since it was reported (their cluster merged into another, or became part of
         an issue), as (post id, issue id), oldest first; each is reported once. Only remembered posts (the last
         ``near_duplicates.max_items``) can be corrected. Posts reported under an issue that fired keep that id:
-        an alert went out about them, and receivers know them by it. Posts from before an issue's first alert are
-        not moved into it later (a cluster merged in after the alert): the alert's record of what it was about,
+        an alert went out about them, and receivers know them by it; unless that issue merged into another (its
+        last alert said ``merged_into``), then they follow it. Posts from before an issue's first alert are not
+        moved into it later (a cluster or issue merged in after the alert): the alert's record of what it was about,
         when it fired, stays as it was."""
         out, self._retold = self._retold, []
         if not self._merged_since_report:

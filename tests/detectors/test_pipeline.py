@@ -386,6 +386,33 @@ def test_posts_from_before_an_alert_are_not_moved_into_the_issue_later():
     assert det.cluster_of("e0") == fired            # the detector itself knows where the posts are now
 
 
+def test_posts_of_an_issue_merged_into_another_follow_it():
+    """Two issues that fired turn out to be one story and merge: the absorbed one's last alert says where it went,
+    and its posts are reported again under the survivor, except those from before the survivor's first alert."""
+    det = IssueDetector(DetectorConfig.model_validate({"burst": {"warmup_s": 0}}), tokenize=str.split)
+    early = [f"e{i}" for i in range(3)]
+    for i, pid in enumerate(early):
+        det.learn_one(PostIn(pid, f"harbour ferry sinking {i}", t=float(i), author=f"x{i}"))
+    fired = []
+    for i in range(40):
+        _, out = det.learn_one(PostIn(f"p{i}", f"bridge collapse river road {i}", t=60.0 * i + 10, author=f"a{i}"))
+        fired += [a["issue_id"] for a in out if a["status"] == "firing"]
+    late = [f"q{i}" for i in range(20)]
+    for i, pid in enumerate(late):
+        _, out = det.learn_one(PostIn(pid, f"harbour ferry sinking {i}", t=3000.0 + 30 * i, author=f"b{i}"))
+        fired += [a["issue_id"] for a in out if a["status"] == "firing"]
+    bridge, ferry = dict.fromkeys(fired)   # the two issues, in the order they fired
+    reported = dict(det.reassignments())
+    assert {reported.get(pid, ferry) for pid in late[-5:]} == {ferry}
+    survivor = det.clusterer.merge(det.clusterer.get(det.cluster_of("p0")), det.clusterer.get(det.cluster_of("q0")))
+    assert det.issues.issue_of(survivor).id == bridge
+    merged = [a for a in det.issues.pending if a["issue_id"] == ferry]
+    assert [(a["status"], a["merged_into"]) for a in merged] == [("resolved", bridge)]
+    moved = dict(det.reassignments())
+    assert all(moved.get(pid) == bridge for pid in late)   # (all told ferry's id or its cluster's, after bridge's alert)
+    assert not set(early) & set(moved)                       # from before bridge's first alert: they stay
+
+
 def test_slow_onset_story_needs_the_slow_window():
     """Five new voices an hour: never significant within window_s against 120 posts an hour of chatter; only
     burst.slow_window_s catches the story."""

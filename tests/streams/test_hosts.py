@@ -101,6 +101,8 @@ def _issues_match(reference, out, min_overlap: float) -> bool:
     fired_out = {a["issue_id"] for a in out.unique_alerts() if a["status"] == "firing"}
     for issue in {a["issue_id"] for a in reference.unique_alerts() if a["status"] == "firing"}:
         posts = [p for p, i in ref_of.items() if i == issue]
+        if not posts:
+            continue   # it merged into another issue, and its posts went with it (that issue is checked instead)
         counts = Counter(out_of.get(p) for p in posts)
         best, n = counts.most_common(1)[0]
         if best not in fired_out or n < min_overlap * len(posts):
