@@ -111,7 +111,7 @@ class IssueTracker:
             if own.status != "resolved":
                 return []
             own.status, own.resolved_t, own.last_voice_t, own.score = "firing", None, t, score
-            own.severity = max(own.severity, self._severity_for(cluster, own))
+            own.severity = max(own.severity, self._severity_for(self._voices(cluster, own)))
             return [self._emit(own, cluster, t)]
         # the flagged stream is small, so compare with every remembered issue, both ways (a young fragment's
         # vocabulary may sit inside a big issue's, or the other way round)
@@ -159,8 +159,9 @@ class IssueTracker:
             issue.base_posts, issue.base_voices = start.posts_before, start.voices_before
             issue.first_t, issue.samples = start.first_t, tuple(start.samples)
         self.fired.add(issue.id)
-        issue.severity = self._severity_for(cluster, issue)
-        issue.anchored_voices = max(cluster.data["growth"].voices - issue.base_voices, 1)
+        voices = self._voices(cluster, issue)
+        issue.severity = self._severity_for(voices)
+        issue.anchored_voices = max(voices, 1)
         self._issues[cluster.id] = issue
         self._bound()
         return [self._emit(issue, cluster, t)]
@@ -218,13 +219,13 @@ class IssueTracker:
         if issue is None:
             return out
         issue.last_voice_t = max(issue.last_voice_t, t)
-        voices = cluster.data["growth"].voices - issue.base_voices
+        voices = self._voices(cluster, issue)
         if voices >= 2 * issue.anchored_voices:
             # what the story is about is clearer with each doubling than from its first few posts ("fertilizer
             # plant waco" opened it; at 40 voices it is "west texas explosion"): those words anchor sub-stories too
             issue.anchored_voices = voices
             issue.anchors = issue.anchors | self._identity(cluster)
-        level = self._severity_for(cluster, issue)
+        level = self._severity_for(voices)
         if issue.status == "firing" and level > issue.severity:
             issue.severity = level
             out.append(self._emit(issue, cluster, t))
@@ -283,8 +284,12 @@ class IssueTracker:
                 del self._issues[cid]
                 excess -= 1
 
-    def _severity_for(self, cluster: Cluster, issue: Issue) -> int:
-        voices = cluster.data["growth"].voices - issue.base_voices
+    @staticmethod
+    def _voices(cluster: Cluster, issue: Issue) -> int:
+        """The issue's distinct voices: its cluster's, less those from before the issue began."""
+        return cluster.data["growth"].voices - issue.base_voices
+
+    def _severity_for(self, voices: int) -> int:
         level = 0
         for i, (_, min_voices) in enumerate(self.settings.severities):
             if voices >= min_voices:
@@ -309,7 +314,7 @@ class IssueTracker:
             "at": format_time(t),
             "first_post_at": format_time(cluster.created_t if issue.first_t is None else issue.first_t),
             "posts": cluster.posts - issue.base_posts,
-            "authors": growth.voices - issue.base_voices,
+            "authors": self._voices(cluster, issue),
             "terms": terms,
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],

@@ -206,8 +206,10 @@ class IssueDetector:
             return []
         start = self._burst_start(cluster, growth, t) if new and self.config.issues.begin_at_burst else None
         out = self.issues.flag(cluster, t, surprise(p), start)
+        # (a cluster that had no issue has one after flag only if flag opened it, at ``start``: folded into another
+        # issue, the cluster is gone and its id no longer names an issue)
         issue = self.issues.issue_of(cluster)
-        if start is not None and issue is not None and issue.opened_t == t and issue.first_t == start.first_t:
+        if start is not None and issue is not None:
             # the burst's posts were reported under the cluster's id: the alert is about them, so they are
             # re-reported under the issue's at once
             told, retold = self._told, self._retold
