@@ -35,6 +35,7 @@ class InputConfig(_Section):
 class TextConfig(_Section):
     max_tokens: int = Field(64, ge=1, description="terms kept per post, in order")
     stem_english: bool = True
+    fold_accents: bool = True
     segmenter: str = Field("rjieba", pattern="^(rjieba|jieba)$")
 
 

@@ -11,8 +11,8 @@ from .pseudonym import Pseudonymizer
 
 def make_tokenizer(config) -> Callable[[str], list[str]]:
     from groundswell.detectors.text.segment import Tokenizer
-    tok = Tokenizer(stem_english=config.text.stem_english, segmenter=config.text.segmenter,
-                    max_tokens=config.text.max_tokens)
+    tok = Tokenizer(stem_english=config.text.stem_english, fold_accents=config.text.fold_accents,
+                    segmenter=config.text.segmenter, max_tokens=config.text.max_tokens)
     return tok.tokens
 
 

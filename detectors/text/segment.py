@@ -9,7 +9,9 @@ Latin letters, digits and punctuation (rjieba keeps ``cctv-8`` whole, jieba cuts
 does not matter: words of letters and digits with internal apostrophes or hyphens (``o'brien``,
 ``covid-19``), possessive ``'s`` dropped; pure numbers kept only with 4+ digits (years, hotlines
 like 12306); mixed ones kept (``mh370``, ``g20``) but not ordinals and units (``3rd``, ``10am``,
-``5km``); optional Snowball English stemming (PyStemmer) of ASCII words. Text without Chinese
+``5km``); Latin letters folded to their unaccented form (``mégantic`` -> ``megantic``, as search engines'
+ASCII folding does: posts type a place's name with and without its accents); optional Snowball English
+stemming (PyStemmer) of ASCII words. Text without Chinese
 skips the segmenter. ``mode="search"`` adds jieba's search-mode parts of long Chinese words (the
 2- and 3-character dictionary words inside them), as ``lcut_for_search`` does; a stopword is
 dropped with its parts.
@@ -56,6 +58,20 @@ _ORDINAL_OR_UNIT_RE = re.compile(
 )
 # Not ordinals or units, though they look alike: keep.
 _KEEP_ALNUM = frozenset({"5g", "4g", "3g", "2g", "1g", "4k", "8k", "3d", "2d"})
+
+
+def _fold_latin(word: str) -> str:
+    """Latin letters without their diacritics (``mégantic`` -> ``megantic``, ``não`` -> ``nao``); other
+    scripts as they are (``й`` stays: its base letter is not ASCII)."""
+    out = []
+    for c in word:
+        if c > "\x7f":
+            base = unicodedata.normalize("NFD", c)[0]
+            if base.isascii():
+                c = base
+        out.append(c)
+    return "".join(out)
+
 
 _SEGMENTERS = ("rjieba", "jieba")
 _MODES = ("accurate", "search")
@@ -114,6 +130,8 @@ class Tokenizer:
       min_token_chars: shortest non-Chinese token kept (Chinese: see the module docstring), 1..64.
       max_tokens: at most this many tokens are returned per text.
       stem_english: Snowball-stem ASCII words ("flooding" -> "flood", "evacuated" -> "evacu").
+      fold_accents: fold accented Latin letters to ASCII ("Mégantic" -> "megantic", then stemmed like
+        any ASCII word); stopwords match with and without their accents.
       extra_stopwords: more words to drop (NFKC, lowercased; matched before stemming; only
         single words count, as the tokenizer cuts them: "e.g." or "new york" never match).
       segmenter: "rjieba" (default; falls back to jieba when not installed) or "jieba".
@@ -134,8 +152,8 @@ class Tokenizer:
     """
 
     __slots__ = (
-        "min_token_chars", "max_tokens", "stem_english", "extra_stopwords", "segmenter", "hmm", "mode",
-        "split_hashtags", "max_chars", "cache_size", "backend", "_stop", "_cut", "_has_word", "_fast",
+        "min_token_chars", "max_tokens", "stem_english", "fold_accents", "extra_stopwords", "segmenter", "hmm",
+        "mode", "split_hashtags", "max_chars", "cache_size", "backend", "_stop", "_cut", "_has_word", "_fast",
         "_stemmer", "_words", "_keep", "_drop", "_decided", "_frozen",
     )  # fmt: skip
 
@@ -145,6 +163,7 @@ class Tokenizer:
         min_token_chars: int = 2,
         max_tokens: int = 512,
         stem_english: bool = True,
+        fold_accents: bool = True,
         extra_stopwords: Iterable[str] = (),
         segmenter: str = "rjieba",
         hmm: bool = True,
@@ -165,6 +184,7 @@ class Tokenizer:
         self.min_token_chars = _check_int("min_token_chars", min_token_chars, 1, 64)
         self.max_tokens = _check_int("max_tokens", max_tokens, 1)
         self.stem_english = _check_bool("stem_english", stem_english)
+        self.fold_accents = _check_bool("fold_accents", fold_accents)
         self.extra_stopwords = frozenset(w for w in map(_norm_word, extra) if w)
         self.segmenter = segmenter
         self.hmm = _check_bool("hmm", hmm)
@@ -177,6 +197,8 @@ class Tokenizer:
         # Only single words can match (a stopword like "e.g." never comes out of the word regex).
         stop = load_stopwords("zh") | load_stopwords("en") | load_stopwords("intl") | self.extra_stopwords
         self._stop = frozenset(w for w in stop if _HAN_CHAR_RE.search(w) or _WORD_RE.fullmatch(w))
+        if fold_accents:   # a stopword typed without its accents ("nao") is still one
+            self._stop |= frozenset(_fold_latin(w) for w in self._stop if not w.isascii())
         self._stemmer = Stemmer.Stemmer("english", 0) if stem_english else None
         self._words: dict[str, tuple[str, ...]] = {}  # regex word -> its terms
         # Segmenter tokens seen before: kept as they are / dropped / anything else.
@@ -192,8 +214,8 @@ class Tokenizer:
 
     def settings(self) -> dict[str, Any]:
         """The constructor arguments, e.g. to log them or build an equal Tokenizer."""
-        names = ("min_token_chars", "max_tokens", "stem_english", "segmenter", "hmm", "mode",
-                 "split_hashtags", "max_chars", "cache_size")  # fmt: skip
+        names = ("min_token_chars", "max_tokens", "stem_english", "fold_accents", "segmenter", "hmm",
+                 "mode", "split_hashtags", "max_chars", "cache_size")  # fmt: skip
         return {n: getattr(self, n) for n in names} | {"extra_stopwords": sorted(self.extra_stopwords)}
 
     def __repr__(self) -> str:
@@ -218,6 +240,8 @@ class Tokenizer:
             elif len(w) >= self.min_token_chars and (
                 w in _KEEP_ALNUM or _ORDINAL_OR_UNIT_RE.fullmatch(w) is None
             ):
+                if self.fold_accents and not w.isascii():
+                    w = _fold_latin(w)
                 if self._stemmer is not None and w.isascii() and w.isalpha():
                     w = self._stemmer.stemWord(w)
                 out = (w,)

@@ -202,12 +202,30 @@ def test_function_words_of_other_latin_languages_dropped() -> None:
     assert plain.tokens("Alluvione in Sardegna, il ciclone che ha colpito l'isola") == [
         "alluvione", "sardegna", "ciclone", "colpito", "l'isola"]
     assert plain.tokens("Incêndio na boate Kiss em Santa Maria, não há") == [
-        "incêndio", "boate", "kiss", "santa", "maria", "há"]
+        "incendio", "boate", "kiss", "santa", "maria", "ha"]
     assert plain.tokens("Baha sa Maynila ang mga tao ay nasa bubong") == ["baha", "sa", "maynila", "tao", "nasa",
                                                                           "bubong"]
     # English content words spelled like foreign function words, and place abbreviations, stay
     assert plain.tokens("pray for boston ma, the man will die, his son, mit") == [
         "pray", "boston", "ma", "man", "die", "son", "mit"]
+
+
+def test_accents_folded_in_latin_script_only(tok: Tokenizer) -> None:
+    # a place typed with and without its accents is one term (then stemmed like any ASCII word)
+    assert tok.tokens("Explosion à Lac-Mégantic") == tok.tokens("explosion a lac-megantic") == [
+        "explos", "lac-megantic"]   # (a hyphenated word is not stemmed)
+    assert tok.tokens("#LacMégantic") == ["lacmegant"]
+    assert Tokenizer(stem_english=False).tokens("Québec São Paulo Zürich Łódź") == [
+        "quebec", "paulo", "zurich", "łodz"]   # (ł has no decomposition: kept; são is a stopword)
+    # stopwords match typed without their accents too ("nao", "tambem")
+    assert tok.tokens("nao tambem está esta") == []
+    # other scripts untouched: Cyrillic й stays й, Chinese as segmented
+    assert tok.tokens("Челябинск метеорит й 地震") == ["челябинск", "метеорит", "地震"]
+    assert tok.tokens("район") == ["район"]
+    # off: accents kept, and their stopwords only as written
+    off = Tokenizer(fold_accents=False, stem_english=False)
+    assert off.tokens("Incêndio não nao") == ["incêndio", "nao"]
+    assert off.settings()["fold_accents"] is False and tok.fold_accents is True
 
 
 def test_english_apostrophes_and_hyphens(tok: Tokenizer) -> None:
@@ -241,7 +259,7 @@ def test_min_token_chars(tok: Tokenizer) -> None:
 
 
 def test_other_scripts_kept_as_words(tok: Tokenizer) -> None:
-    assert tok.tokens("café привет 안녕하세요") == ["café", "привет", "안녕하세요"]
+    assert tok.tokens("café привет 안녕하세요") == ["cafe", "привет", "안녕하세요"]   # (Latin folded, see above)
 
 
 # ---------------------------------------------------------------- mixed, edge cases
@@ -313,6 +331,7 @@ def test_word_cache_is_bounded() -> None:
         {"max_tokens": 0},
         {"max_tokens": 1.5},
         {"stem_english": 1},
+        {"fold_accents": "no"},
         {"extra_stopwords": "abc"},
         {"extra_stopwords": [1, 2]},
         {"extra_stopwords": 5},
