@@ -112,6 +112,10 @@ class IssuesConfig(_Section):
     refire_threshold: Share = 0.5
     anchor_threshold: Share | None = Field(0.4, description="fold a flagged cluster into a firing issue that owns "
                                            "its core words (null: fold on overlap only)")
+    cross_language_window_s: float = Field(6 * 3600, ge=0, description="fold a flagged cluster into a firing issue in "
+                                             "another language, opened at most this long ago, that owns one of its "
+                                             "core words (0: off)")
+    cross_language_threshold: Share = 0.3
     memory_s: Seconds = 30 * 86400
     max_open_issues: int = Field(5_000, ge=1)
     sample_posts: int = Field(3, ge=0, le=20)

@@ -4,7 +4,9 @@ This is the only place with a global view of issues, and it runs on the small st
 on the posts of clusters that are already issues. Before a flagged cluster becomes a new issue it is compared
 with the issues remembered for ``memory_s`` (open or resolved): if it is the same story, it is folded into that
 issue instead of raising a second alert for it. The same story is one whose words overlap enough, or (for a firing
-issue) a sub-story whose core words are the issue's own, even if it shares little else (``IssueTracker.anchoring``).
+issue) a sub-story whose core words are the issue's own, even if it shares little else (``IssueTracker.anchoring``),
+or (for a firing issue that opened recently) the story told in another language, which shares little but its names
+(``IssueTracker._cross_language``).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .clustering import Cluster, OnlineClusterer
 from .growth import Growth
+from .text.language import guess_language
 from .times import format_time
 
 
@@ -32,6 +35,8 @@ class Issue:
     base_voices: int = 0
     first_t: float | None = None   # the issue's first post, when it began after its cluster (else the cluster's)
     samples: tuple = ()            # (post id, text) of the issue's own, when it began after its cluster
+    languages: frozenset = frozenset()   # its first posts' language (a guess; none when unsure), and the languages
+                                         # of fragments folded into it across languages
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class IssueSettings:
     growth_intervals: int = 12
     interval_s: int = 300
     window_s: float = 3600.0   # the burst test's window: how recent "live" is (see IssueTracker.anchoring)
+    cross_language_window_s: float = 6 * 3600.0   # 0: off (see IssueTracker._cross_language)
+    cross_language_threshold: float = 0.3
 
     def __post_init__(self):
         for name in ("reopen_threshold", "refire_threshold"):
@@ -69,6 +76,10 @@ class IssueSettings:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")
         if self.anchor_threshold is not None and not 0.0 < self.anchor_threshold <= 1.0:
             raise ValueError(f"anchor_threshold must be in (0, 1] or None, got {self.anchor_threshold!r}")
+        if not 0.0 < self.cross_language_threshold <= 1.0:
+            raise ValueError(f"cross_language_threshold must be in (0, 1], got {self.cross_language_threshold!r}")
+        if self.cross_language_window_s < 0:
+            raise ValueError(f"cross_language_window_s must be >= 0, got {self.cross_language_window_s!r}")
 
 
 ANCHOR_CORE = 0.5    # a fragment's core: its characteristic terms used by at least this share of its strongest's posts
@@ -142,16 +153,31 @@ class IssueTracker:
                 a = self.anchoring(cluster, other, issue.anchors)
                 if a >= best_anchor:
                     best, best_anchor = other, a
+        language, words = None, frozenset()
+        if self.settings.cross_language_window_s > 0:
+            # what the cluster says now (its recent posts, kept with issues.begin_at_burst), else its first posts
+            texts = cluster.data.get("recent") or cluster.data.get("samples", ())
+            language = guess_language(text for _, text in texts)
+            if best is None and language is not None:
+                best = self._cross_language(cluster, language, t)
+                if best is not None:
+                    # the story is now told in the fragment's language too: its words there are the issue's own, so
+                    # that its next fragments in that language fold by anchoring
+                    words = self._identity(cluster)
         if best is not None:
             survivor = self.clusterer.merge(best, cluster)
             issue = self._issues[survivor.id]
+            if words:
+                issue.anchors = issue.anchors | words
+                issue.languages = issue.languages | {language}
             if issue.status == "resolved":
                 issue.status, issue.resolved_t = "firing", None
                 issue.last_voice_t = t
                 return [self._emit(issue, survivor, t)]
             return []
         cluster.pinned = True
-        issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score, anchors=self._identity(cluster))
+        issue = Issue(id=cluster.id, opened_t=t, last_voice_t=t, score=score, anchors=self._identity(cluster),
+                      languages=frozenset((language,)) if language else frozenset())
         if start is not None:
             # a new id: the cluster's older posts were reported under the cluster's, and stay there (not the issue's)
             n = cluster.data["issues_begun"] = cluster.data.get("issues_begun", 0) + 1
@@ -166,6 +192,27 @@ class IssueTracker:
         self._bound()
         return [self._emit(issue, cluster, t)]
 
+    def _cross_language(self, fragment: Cluster, language: str, t: float) -> Cluster | None:
+        """The firing issue, opened at most ``cross_language_window_s`` ago in another language than ``fragment``'s,
+        that owns one of the fragment's core words the most, if it owns it at least ``cross_language_threshold``.
+
+        The same story told in two languages ("sismo guatemala" and "guatemala earthquake") shares little more than
+        its names, too little for the overlap and anchoring tests; within one language a second cluster with the
+        same name is more often another story about the place, so this applies only across languages, and only
+        to an issue that opened recently: the world's echo of an event in other languages comes within hours."""
+        best, best_p = None, self.settings.cross_language_threshold
+        for cid, issue in self._issues.items():
+            if (issue.status != "firing" or not issue.languages or language in issue.languages
+                    or t - issue.opened_t > self.settings.cross_language_window_s):
+                continue
+            other = self.clusterer.get(cid)
+            if other is None or other is fragment:
+                continue
+            p = max((p for _, _, p in self._owned(fragment, other, issue.anchors)), default=0.0)
+            if p >= best_p:
+                best, best_p = other, p
+        return best
+
     def anchoring(self, fragment: Cluster, issue: Cluster, anchors=None) -> float:
         """How much ``fragment``'s core words belong to ``issue``, in [0, 1].
 
@@ -178,22 +225,29 @@ class IssueTracker:
         ("explos") does not fold into it. Terms the issue itself hardly uses (below the clusterer's ``min_share``)
         do not count, nor (given ``anchors``, the issue's words when it opened and each time its voices doubled) terms
         it was not about then: an issue that took in another story since does not own that story's words."""
+        num = den = 0.0
+        for _, share, p in self._owned(fragment, issue, anchors):
+            den += share
+            num += share * p
+        return num / den if den else 0.0
+
+    def _owned(self, fragment: Cluster, issue: Cluster, anchors=None):
+        """(term, its share in the fragment, P(issue | term)) for each of the fragment's core terms (see
+        ``anchoring``: 0.0 for a term the issue hardly uses or, given ``anchors``, was not about)."""
         core = self.core(fragment)
         if not core or issue.mass <= 0.0:
-            return 0.0
+            return
         vocabulary = self.clusterer.vocabulary
         prior = ANCHOR_PRIOR * vocabulary.weight_now()
         floor = self.clusterer.min_share * issue.mass
         fw, iw = fragment.weights, issue.weights
-        num = den = 0.0
         for term, share in core:
-            den += share
             wi = iw.get(term, 0.0)
+            p = 0.0
             if wi >= floor and wi > 0.0 and (anchors is None or term in anchors):
                 elsewhere = vocabulary.scaled_df(term) - fw.get(term, 0.0)
                 p = wi / (elsewhere + prior) if elsewhere > 0.0 else 0.0
-                num += share * (p if p < 1.0 else 1.0)
-        return num / den if den else 0.0
+            yield term, share, (p if p < 1.0 else 1.0)
 
     def _identity(self, cluster: Cluster) -> frozenset:
         """What a new issue is about: its characteristic terms when it opens."""

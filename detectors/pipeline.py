@@ -73,6 +73,8 @@ class IssueDetector:
             severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
             resolve_after_s=c.issues.resolve_after_s, reopen_threshold=c.issues.reopen_threshold,
             refire_threshold=c.issues.refire_threshold, anchor_threshold=c.issues.anchor_threshold,
+            cross_language_window_s=c.issues.cross_language_window_s,
+            cross_language_threshold=c.issues.cross_language_threshold,
             memory_s=c.issues.memory_s, max_open_issues=c.issues.max_open_issues,
             sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
             growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))

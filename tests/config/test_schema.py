@@ -99,6 +99,8 @@ def test_unknown_section_and_unknown_severity_field(tmp_path):
     ("issues.sample_posts", 21, ("less than or equal", "20")),
     ("issues.anchor_threshold", 0, ("greater than", "0")),
     ("issues.anchor_threshold", 1.5, ("less than or equal", "1")),
+    ("issues.cross_language_window_s", -1, ("greater than or equal", "0")),
+    ("issues.cross_language_threshold", 0, ("greater than", "0")),
     ("issues.resolve_after_s", "6h", ("valid number",)),
     ("novelty.slow_half_life_s", 0, ("greater than", "0")),
     ("novelty.enabled", "maybe", ("valid boolean",)),
@@ -256,3 +258,9 @@ def test_anchor_folding_can_be_turned_off(tmp_path):
     path = write(tmp_path, "issues:\n  anchor_threshold: null\n")
     assert load_config(path).issues.anchor_threshold is None
     assert DetectorConfig().issues.anchor_threshold == 0.4
+
+
+def test_cross_language_folding_can_be_turned_off(tmp_path):
+    path = write(tmp_path, "issues:\n  cross_language_window_s: 0\n")
+    assert load_config(path).issues.cross_language_window_s == 0
+    assert DetectorConfig().issues.cross_language_window_s == 6 * 3600

@@ -345,8 +345,67 @@ def test_a_quiet_issue_takes_no_fragments_by_anchor_words():
     assert [a["issue_id"] for a in w.tracker.flag(fragment, t=5000.0, score=5.0)] == [fragment.id]
 
 
+# ----- the same story in another language (IssueTracker._cross_language)
+QUAKE_EN = "strong earthquake shakes guatemala near the pacific coast".split()
+QUAKE_ES = "fuerte sismo sacude guatemala esta mañana y hay muertos".split()   # shares only the place's name
+COFFEE_EN = "guatemala coffee exports fall as harvest prices drop sharply".split()
+
+
+def _issue_and_fragment(fragment_words, fragment_t: float = 100.0, **settings):
+    """A firing English issue about an earthquake in Guatemala and a flagged-to-be fragment that shares only
+    "guatemala" with it: far below reopen_threshold by overlap, and a fourth of its core at most by anchoring."""
+    w = World(**{"resolve_after_s": 10_000.0, **settings})
+    story = w.cluster(QUAKE_EN, 20, t=0.0)
+    assert w.tracker.flag(story, t=0.0, score=3.0)[0]["issue_id"] == story.id
+    fragment = w.cluster(fragment_words, 6, t=fragment_t)
+    assert fragment is not story
+    assert w.tracker.anchoring(fragment, story, w.tracker.issue_of(story).anchors) < 0.4
+    return w, story, fragment
+
+
+def test_the_story_in_another_language_folds_in_by_its_names():
+    w, story, fragment = _issue_and_fragment(QUAKE_ES)
+    assert w.tracker.issue_of(story).languages == {"en"}
+    assert w.tracker.flag(fragment, t=100.0, score=5.0) == []
+    assert w.clusterer.resolve(fragment.id) == story.id and len(w.tracker) == 1
+    issue = w.tracker.issue_of(story)
+    # it is now told in Spanish too: the fragment's words are the issue's, and Spanish is no longer "another language"
+    assert issue.languages == {"en", "es"} and {"sismo", "sacude"} <= issue.anchors
+
+
+def test_another_story_about_the_same_place_in_the_same_language_is_its_own_issue():
+    """Typhoon Yolanda and the Philippine floods, both in English, share "philippines": a name shared within one
+    language is not enough."""
+    w, story, fragment = _issue_and_fragment(COFFEE_EN)
+    out = w.tracker.flag(fragment, t=100.0, score=5.0)
+    assert [a["issue_id"] for a in out] == [fragment.id] and len(w.tracker) == 2
+
+
+def test_an_issue_older_than_the_cross_language_window_takes_no_fragments_that_way():
+    w, story, fragment = _issue_and_fragment(QUAKE_ES, fragment_t=100.0, cross_language_window_s=50.0)
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=100.0, score=5.0)] == [fragment.id]
+
+
+def test_cross_language_folding_can_be_turned_off():
+    w, story, fragment = _issue_and_fragment(QUAKE_ES, cross_language_window_s=0.0)
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=100.0, score=5.0)] == [fragment.id]
+    assert w.tracker.issue_of(story).languages == frozenset()   # (not guessed when off)
+
+
+def test_a_name_the_issue_hardly_owns_does_not_fold_across_languages():
+    """Other clusters use "guatemala" as much as the issue does (P(issue | guatemala) under the threshold)."""
+    w = World(resolve_after_s=10_000.0, cross_language_threshold=0.6)
+    story = w.cluster(QUAKE_EN, 20, t=0.0)
+    w.tracker.flag(story, t=0.0, score=3.0)
+    for k in range(3):
+        w.cluster(["guatemala", f"chat{k}a", f"chat{k}b", f"chat{k}c"], 10, t=50.0)
+    fragment = w.cluster(QUAKE_ES, 6, t=100.0)
+    assert [a["issue_id"] for a in w.tracker.flag(fragment, t=100.0, score=5.0)] == [fragment.id]
+
+
 @pytest.mark.parametrize("field,value", [("anchor_threshold", 0.0), ("anchor_threshold", 1.5),
-                                         ("reopen_threshold", 0.0), ("refire_threshold", 2.0)])
+                                         ("reopen_threshold", 0.0), ("refire_threshold", 2.0),
+                                         ("cross_language_threshold", 0.0), ("cross_language_window_s", -1.0)])
 def test_thresholds_are_validated(field, value):
     with pytest.raises(ValueError, match=field):
         IssueSettings(**{field: value})
