@@ -20,8 +20,9 @@ import pycld2
 
 __all__ = ["guess_language"]
 
-# not words of any language: links, @mentions, hashtags, the retweet mark
-_NOT_PROSE_RE = re.compile(r"https?://\S*|www\.\S*|[@#＃]\w+|\bRT\b")
+# not words of any language: links, @mentions, hashtags, the retweet mark; and control characters, which CLD2
+# takes for invalid UTF-8
+_NOT_PROSE_RE = re.compile(r"https?://\S*|www\.\S*|[@#＃]\w+|\bRT\b|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def guess_language(texts: Iterable[str]) -> str | None:
@@ -30,8 +31,9 @@ def guess_language(texts: Iterable[str]) -> str | None:
     if not any(c.isalpha() for c in text):
         return None
     try:
-        reliable, _, details = pycld2.detect(text)
-    except pycld2.error:   # (input is valid UTF-8 by contract; a control character may still upset it)
+        # (lone surrogates, which the input contract rejects, become "?" rather than an exception here)
+        reliable, _, details = pycld2.detect(text.encode("utf-8", "replace"))
+    except pycld2.error:
         return None
     code = details[0][1]
     if not reliable or code in ("un", "xxx"):

@@ -33,6 +33,11 @@ def test_posts_are_taken_together():
     assert guess_language(iter(texts)) == "en"   # any iterable
 
 
+def test_control_characters_and_lone_surrogates_do_not_get_in_the_way():
+    texts = ["Fuerte sismo sacude Guatemala\x00 esta mañana\x01", "reportan daños\ud800 en San Marcos\x7f"]
+    assert guess_language(texts) == "es"
+
+
 def test_guesses_are_deterministic():
     texts = ["Sismo de magnitud 7,4 sacude Guatemala; reportan daños en San Marcos"]
     assert len({guess_language(texts) for _ in range(5)}) == 1
