@@ -156,6 +156,7 @@ class Alert:
                        "counts": [int(c) for c in (growth.get("counts") or [])]},
             "first_seen": event.get("first_post_at"),
             "score": event.get("score"),
+            "languages": [str(x) for x in (event.get("languages") or [])],
             "event_at": format_time(at),
         }
         if dashboard_url:

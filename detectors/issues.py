@@ -375,6 +375,7 @@ class IssueTracker:
             "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
             "growth": {"interval_s": s.interval_s, "counts": growth.curve(t, s.growth_intervals)},
             "score": round(issue.score, 2),
+            "languages": sorted(issue.languages),
             "labels": dict(cluster.data.get("labels", {})),
         }
 

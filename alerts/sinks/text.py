@@ -46,14 +46,14 @@ _WORDS = {
     "en": {
         "firing": "Firing", "resolved": "Resolved", "escalated": "escalated from {0}", "reminder": "still firing, reminder {0}",
         "status": "Status", "size": "Size", "size_v": "{0} posts · {1} distinct authors", "growth": "Growth",
-        "per": "per {0}", "first_seen": "First seen", "terms": "Top terms", "samples": "Sample posts",
+        "per": "per {0}", "first_seen": "First seen", "terms": "Top terms", "languages": "Languages", "samples": "Sample posts",
         "link": "Open in dashboard", "more": "…and {0} more alerts in this group", "issues": "{0} alerts",
         "resolved_at": "Resolved at {0}", "alert": "ALERT", "sep": ", ", "ended": "RESOLVED",
     },
     "zh": {
         "firing": "预警中", "resolved": "已解除", "escalated": "由{0}升级", "reminder": "仍在持续，第 {0} 次提醒",
         "status": "状态", "size": "规模", "size_v": "{0} 条帖子 · {1} 位独立作者", "growth": "增长",
-        "per": "每 {0}", "first_seen": "首次出现", "terms": "热词", "samples": "样例帖子",
+        "per": "每 {0}", "first_seen": "首次出现", "terms": "热词", "languages": "语言", "samples": "样例帖子",
         "link": "在看板中查看", "more": "……本组另有 {0} 条预警", "issues": "{0} 条预警",
         "resolved_at": "解除于 {0}", "alert": "预警", "sep": "、", "ended": "已解除",
     },
@@ -170,6 +170,9 @@ def alert_block(a: dict, n: Notification, config: AlertingConfig, language: str,
     terms = [clean(t, 20) for t in (ann.get("terms") or [])[:6]]
     if terms:
         lines.append(field(w["terms"], w["sep"].join(terms)))
+    languages = [clean(x, 8) for x in (ann.get("languages") or [])[:8]]
+    if languages:
+        lines.append(field(w["languages"], w["sep"].join(languages)))
     posts = [p for p in (ann.get("sample_posts") or [])[:samples] if p.get("text")]
     if posts:
         lines.append(d.bold.format(w["samples"] + colon))

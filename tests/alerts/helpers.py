@@ -31,7 +31,7 @@ def event(issue: str, seq: int, severity: str = "yellow", status: str = "firing"
         "sample_post_ids": [f"{issue}-p1", f"{issue}-p2"],
         "sample_posts": [{"id": f"{issue}-p1", "text": f"{issue}: 又停电了 again"},
                          {"id": f"{issue}-p2", "text": "第三天了 still no power"}],
-        "growth": {"interval_s": 300, "counts": [1, 2, 5, n]}, "score": 3.5,
+        "growth": {"interval_s": 300, "counts": [1, 2, 5, n]}, "score": 3.5, "languages": ["en", "zh"],
         "labels": dict(labels if labels is not None else {"source": "weibo", "region": "sh", "lang": "zh"}),
     }
 

@@ -222,7 +222,8 @@ def test_feishu_signature_and_card(tmp_path):
     card = rec["json"]["card"]
     assert card["header"]["template"] == "red" and card["header"]["title"]["content"].startswith("🔴 RED")
     content = card["elements"][0]["content"]
-    for part in ("**Size:**", "120 posts", "**Growth:**", "**Top terms:**", "[Open in dashboard](http://127.0.0.1:3000/issues/c1)"):
+    for part in ("**Size:**", "120 posts", "**Growth:**", "**Top terms:**", "**Languages:** en, zh",
+                 "[Open in dashboard](http://127.0.0.1:3000/issues/c1)"):
         assert part in content, part
     assert feishu_verify(rec, now=int(rec["json"]["timestamp"]) + 3601) == (False, "timestamp")
     forged = dict(rec, json=dict(rec["json"], timestamp=str(int(rec["json"]["timestamp"]) - 10)))

@@ -356,7 +356,9 @@ def _issue_and_fragment(fragment_words, fragment_t: float = 100.0, **settings):
     "guatemala" with it: far below reopen_threshold by overlap, and a fourth of its core at most by anchoring."""
     w = World(**{"resolve_after_s": 10_000.0, **settings})
     story = w.cluster(QUAKE_EN, 20, t=0.0)
-    assert w.tracker.flag(story, t=0.0, score=3.0)[0]["issue_id"] == story.id
+    first = w.tracker.flag(story, t=0.0, score=3.0)[0]
+    assert first["issue_id"] == story.id
+    assert first["languages"] == (["en"] if w.tracker.settings.cross_language_window_s else [])
     fragment = w.cluster(fragment_words, 6, t=fragment_t)
     assert fragment is not story
     assert w.tracker.anchoring(fragment, story, w.tracker.issue_of(story).anchors) < 0.4
@@ -371,6 +373,9 @@ def test_the_story_in_another_language_folds_in_by_its_names():
     issue = w.tracker.issue_of(story)
     # it is now told in Spanish too: the fragment's words are the issue's, and Spanish is no longer "another language"
     assert issue.languages == {"en", "es"} and {"sismo", "sacude"} <= issue.anchors
+    issue.severity = 0
+    w.post(QUAKE_ES, 101.0, cluster=story)
+    assert w.tracker.on_voice(story, 101.0)[0]["languages"] == ["en", "es"]   # the next alert says so
 
 
 def test_another_story_about_the_same_place_in_the_same_language_is_its_own_issue():

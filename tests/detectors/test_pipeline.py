@@ -256,7 +256,7 @@ def test_pickle_mid_stream_continues_identically(story_posts):
 FIELDS = {
     "alert_id": str, "issue_id": str, "status": str, "severity": str, "at": str, "first_post_at": str,
     "posts": int, "authors": int, "terms": list, "title": str, "sample_post_ids": list, "sample_posts": list,
-    "growth": dict, "score": float, "labels": dict,
+    "growth": dict, "score": float, "labels": dict, "languages": list,
 }
 
 
@@ -290,6 +290,7 @@ def test_alert_records_have_the_documented_fields(story_run, flare_run, resolve_
             assert len(a["growth"]["counts"]) == config.issues.growth_intervals
             assert all(isinstance(c, int) and c >= 0 for c in a["growth"]["counts"])
             assert a["score"] >= 0.0
+            assert all(isinstance(x, str) and len(x) in (2, 3) for x in a["languages"]), a["languages"]
         ids = [a["alert_id"] for a in r.alerts]
         assert len(ids) == len(set(ids))
 
