@@ -143,7 +143,7 @@ def headline(n: Notification, config: AlertingConfig, language: str, *, with_ico
 
 def alert_block(a: dict, n: Notification, config: AlertingConfig, language: str, tz: str, d: Dialect,
                 *, samples: int = 3) -> list[str]:
-    """The lines describing one alert: status, size, growth, first seen, terms, samples, link."""
+    """The lines describing one alert: status, size, growth, first seen, terms, languages, samples, link."""
     w = words(language)
     ann = a.get("annotations", {})
     colon = "：" if language == "zh" else ":"
