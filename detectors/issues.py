@@ -154,11 +154,12 @@ class IssueTracker:
                 if a >= best_anchor:
                     best, best_anchor = other, a
         language, words = None, frozenset()
-        if self.settings.cross_language_window_s > 0:
-            # what the cluster says now (its recent posts, kept with issues.begin_at_burst), else its first posts
+        if best is None and self.settings.cross_language_window_s > 0:
+            # (only when not folded yet: for this test, and as a new issue's first language) from what the cluster
+            # says now (its recent posts, kept with issues.begin_at_burst), else from its first posts
             texts = cluster.data.get("recent") or cluster.data.get("samples", ())
             language = guess_language(text for _, text in texts)
-            if best is None and language is not None:
+            if language is not None:
                 best = self._cross_language(cluster, language, t)
                 if best is not None:
                     # the story is now told in the fragment's language too: its words there are the issue's own, so
