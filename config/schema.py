@@ -59,6 +59,29 @@ class ClusteringConfig(_Section):
     max_clusters_per_term: int = Field(16, ge=2)
     idle_ttl_s: Seconds = 24 * 3600
     min_share: Share = Field(0.05, description="words used by fewer of a cluster's posts don't count toward overlap")
+    everyday_weight: Share = Field(0.35, description="weight of the most common everyday words ('time', 'work') in a "
+                                   "post's overlap with a cluster; 1: off")
+    everyday_zipf_from: float = Field(4.75, ge=3, le=8, description="words more common than this (Zipf: log10 of uses "
+                                      "per billion words) start to count less")
+    everyday_zipf_to: float = Field(6.25, ge=3, le=8, description="... down to everyday_weight at this")
+    everyday_languages: tuple[str, ...] = Field(("en", "zh", "es", "pt", "fr", "it", "de"),
+                                                description="languages whose everyday words count less")
+
+    @field_validator("everyday_languages")
+    @classmethod
+    def _known_languages(cls, v):
+        import wordfreq
+        known = wordfreq.available_languages()
+        unknown = [lang for lang in v if lang not in known]
+        if unknown:
+            raise ValueError(f"no word list for {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return v
+
+    @model_validator(mode="after")
+    def _zipf_ordered(self):
+        if self.everyday_zipf_from >= self.everyday_zipf_to:
+            raise ValueError("clustering.everyday_zipf_from must be below clustering.everyday_zipf_to")
+        return self
 
 
 class BurstConfig(_Section):

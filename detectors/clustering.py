@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from .vocabulary import Vocabulary
 
@@ -116,7 +116,7 @@ class OnlineClusterer:
     def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.25, merge_threshold: float = 0.35,
                  max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
                  max_clusters_per_term: int = 16, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
-                 id_prefix: str = "c"):
+                 id_prefix: str = "c", term_weights: Mapping[str, float] | None = None):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")
@@ -126,7 +126,12 @@ class OnlineClusterer:
             raise ValueError(f"min_share must be in [0, 1), got {min_share!r}")
         if max_terms_per_cluster < 4 or max_clusters < 10 or max_clusters_per_term < 2:
             raise ValueError("max_terms_per_cluster >= 4, max_clusters >= 10, max_clusters_per_term >= 2")
+        if term_weights is not None and not all(0.0 < w <= 1.0 for w in term_weights.values()):
+            raise ValueError("term_weights must be in (0, 1]")
         self.vocabulary = vocabulary
+        # a post's words count toward its overlap with a cluster at these weights (1 for the rest): everyday words
+        # ("time", "work") less, so that sharing one no longer carries a post into a cluster (see text/everyday.py)
+        self.term_weights: Mapping[str, float] = term_weights if term_weights is not None else {}
         self.assign_threshold = assign_threshold
         self.merge_threshold = merge_threshold
         self.max_terms_per_cluster = max_terms_per_cluster
@@ -188,18 +193,22 @@ class OnlineClusterer:
         cluster: the summed shares of the cluster's words that the post uses, over the smaller of the post's word
         count and the cluster's characteristic mass (the shares of its strongest words). A post that names a
         story's anchor words ("hurricane", "sandy") overlaps that story's cluster strongly however idiosyncratic
-        its other words; a post sharing one everyday word with a chatter cluster overlaps it weakly.
+        its other words; a post sharing one everyday word with a chatter cluster overlaps it weakly. Each shared
+        word's share counts at its ``term_weights`` weight (1 when not given), so that a cluster that is all one
+        everyday word ("time") does not take every post using it.
         """
         acc: dict[Cluster, float] = {}   # in the order the clusters were met
-        index, floor = self._index, self.min_share
+        index, floor, term_weights = self._index, self.min_share, self.term_weights
         distinct = dict.fromkeys(terms)
         n = len(distinct)
         for term in distinct:
             ids = index.get(term)
             if ids:
+                g = term_weights.get(term, 1.0)
                 for c in ids.values():
                     p = c.weights[term] / c.mass
                     if p >= floor:
+                        p *= g
                         if c in acc:
                             acc[c] += p if p < 1.0 else 1.0
                         else:

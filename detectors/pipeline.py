@@ -16,6 +16,7 @@ from .growth import BucketCounts, Growth, first_interval
 from .issues import IssueSettings, IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
 from .novelty import WordNovelty
+from .text.everyday import everyday_weights, everyday_zipf
 from .vocabulary import Vocabulary
 
 
@@ -31,6 +32,18 @@ class PostIn:
     source: str | None = None
     region: str | None = None
     terms: list[str] | tuple[str, ...] | None = None   # already segmented (the hosts tokenise before ordering)
+
+
+def _everyday_weights(config) -> dict[str, float] | None:
+    """The clusterer's weights of everyday words (see text/everyday.py), as the config's tokenizer writes them."""
+    c = config.clustering
+    if c.everyday_weight >= 1.0:
+        return None
+    zipf = everyday_zipf(languages=tuple(c.everyday_languages), zipf_from=c.everyday_zipf_from,
+                         stem_english=config.text.stem_english, fold_accents=config.text.fold_accents,
+                         segmenter=config.text.segmenter)
+    return everyday_weights(zipf, zipf_from=c.everyday_zipf_from, zipf_to=c.everyday_zipf_to,
+                            weight=c.everyday_weight)
 
 
 def data_start(cluster: Cluster) -> int:
@@ -61,7 +74,7 @@ class IssueDetector:
             merge_threshold=c.clustering.merge_threshold,
             max_terms_per_cluster=c.clustering.max_terms_per_cluster, max_clusters=c.clustering.max_clusters,
             max_clusters_per_term=c.clustering.max_clusters_per_term, idle_ttl_s=c.clustering.idle_ttl_s,
-            min_share=c.clustering.min_share, id_prefix=id_prefix)
+            min_share=c.clustering.min_share, id_prefix=id_prefix, term_weights=_everyday_weights(c))
         self.near_duplicates = NearDuplicates(
             threshold=c.near_duplicates.threshold, horizon_s=c.near_duplicates.horizon_s,
             max_items=c.near_duplicates.max_items, min_tokens=c.near_duplicates.min_tokens)

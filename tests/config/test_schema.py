@@ -94,6 +94,10 @@ def test_unknown_section_and_unknown_severity_field(tmp_path):
     ("vocabulary.half_life_s", float("nan"), ("greater than", "0")),
     ("clustering.assign_threshold", 0, ("greater than", "0")),
     ("clustering.max_clusters", 5, ("greater than or equal", "10")),
+    ("clustering.everyday_weight", 0, ("greater than", "0")),
+    ("clustering.everyday_weight", 1.5, ("less than or equal", "1")),
+    ("clustering.everyday_zipf_from", 2, ("greater than or equal", "3")),
+    ("clustering.everyday_languages", ["en", "xx"], ("no word list for xx", "known:", "zh")),
     ("text.segmenter", "spacy", ("pattern", "rjieba|jieba")),
     ("text.max_tokens", "many", ("valid integer",)),
     ("issues.sample_posts", 21, ("less than or equal", "20")),
@@ -131,6 +135,8 @@ def test_all_errors_are_reported_at_once(tmp_path):
     ("burst: {window_s: 60, interval_s: 300}\n", ("burst.window_s", "burst.interval_s")),
     ("novelty: {fast_half_life_s: 86400, slow_half_life_s: 3600}\n",
      ("novelty.fast_half_life_s", "novelty.slow_half_life_s")),
+    ("clustering: {everyday_zipf_from: 6, everyday_zipf_to: 5}\n",
+     ("clustering.everyday_zipf_from", "clustering.everyday_zipf_to")),
 ])
 def test_inconsistent_settings_are_named(tmp_path, text, fields):
     path = write(tmp_path, text)

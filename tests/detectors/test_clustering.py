@@ -85,6 +85,34 @@ def test_same_story_same_cluster_other_story_other_cluster():
     assert cl.predict_one(["bridge", "river"])[0] == a
 
 
+def test_an_everyday_word_alone_does_not_carry_a_post_into_its_cluster():
+    """A cluster that is all one everyday word ("time") overlaps any post using it strongly; weighted down, that
+    word no longer pulls a story's post away from the story's cluster, nor gathers posts that share only it."""
+    def stream(term_weights):
+        cl = OnlineClusterer(Vocabulary(), term_weights=term_weights)
+        for i in range(5):
+            cl.learn_one(["time", f"x{i}"], t=float(i))                    # "no time", "what time is it" ...
+            cl.learn_one(["flood", "calgary", f"y{i}"], t=float(i))
+        return cl
+    post = ["time", "flood", "rise", "fear", "hat", "medicin"]
+    cl = stream(None)
+    assert sorted(c.posts for c in cl) == [5, 5]
+    chatter = cl.predict_one(["time", "x0"])[0]
+    assert cl.predict_one(post)[0] == chatter
+    weights = {"time": 0.35}
+    cl = stream(weights)
+    story = cl.predict_one(["flood", "calgary"])[0]
+    assert cl.get(story).posts == 5 and cl.predict_one(post)[0] == story
+    assert sorted(c.posts for c in cl) == [1, 1, 1, 1, 1, 5]   # "time" alone no longer makes a cluster
+    assert weights == {"time": 0.35}                           # (not mutated)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.5])
+def test_term_weights_must_be_in_zero_one(bad):
+    with pytest.raises(ValueError, match="term_weights"):
+        OnlineClusterer(Vocabulary(), term_weights={"time": bad})
+
+
 def test_predict_on_empty_clusterer():
     assert OnlineClusterer(Vocabulary()).predict_one(["anything", "at", "all"]) == (None, 0.0)
 
