@@ -28,18 +28,11 @@ import wordfreq
 
 from .segment import Tokenizer
 
-LANGUAGES = ("en", "zh", "es", "pt", "fr", "it", "de")
-
-
-def available_languages() -> frozenset[str]:
-    """Language codes with a word list ("en", "zh", ...)."""
-    return frozenset(wordfreq.available_languages())
-
-
 @functools.lru_cache(maxsize=8)
-def everyday_zipf(*, languages: tuple[str, ...] = LANGUAGES, zipf_from: float = 4.5, stem_english: bool = True,
+def everyday_zipf(*, languages: tuple[str, ...], zipf_from: float, stem_english: bool = True,
                   fold_accents: bool = True, segmenter: str = "rjieba") -> Mapping[str, float]:
-    """Term -> Zipf frequency, for the terms more common than ``zipf_from`` in one of ``languages``, as a
+    """Term -> Zipf frequency, for the terms more common than ``zipf_from`` in one of ``languages`` (wordfreq's
+    codes; the config's ``clustering.everyday_languages`` and ``everyday_zipf_from`` are the defaults), as a
     ``Tokenizer`` with these settings writes them (a word that is not one term, e.g. a stopword, is left out).
 
     Read-only and cached per settings (about 0.1 s and 5 MB for the seven default languages)."""

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from groundswell.detectors.text.everyday import available_languages, everyday_weights, everyday_zipf
+import wordfreq
+
+from groundswell.config.schema import ClusteringConfig, DetectorConfig
+from groundswell.detectors.text.everyday import everyday_weights, everyday_zipf
 from groundswell.detectors.text.segment import Tokenizer
+
+LANGUAGES = ClusteringConfig().everyday_languages   # the config's default
 
 
 def test_everyday_words_are_in_story_words_are_not():
-    zipf = everyday_zipf(zipf_from=4.75)
+    zipf = everyday_zipf(languages=LANGUAGES, zipf_from=4.75)
     for everyday in ("time", "work", "tonight", "good", "工作"):
         assert zipf[everyday] > 4.75, everyday
     for story in ("hurrican", "calgari", "queensland", "tornado", "flood"):
@@ -22,13 +27,13 @@ def test_everyday_words_are_in_story_words_are_not():
 
 def test_terms_are_written_as_the_tokenizer_writes_them():
     """Stemmed and accent-folded like a post's terms, so that the table's keys are what the clusterer sees."""
-    zipf = everyday_zipf(zipf_from=4.75)
+    zipf = everyday_zipf(languages=LANGUAGES, zipf_from=4.75)
     tok = Tokenizer()
     for word in ("working", "Tonight", "Jeudi", "años"):
         (term,) = tok.tokens(word)
         assert term in zipf, (word, term)
     assert "working" not in zipf and "work" in zipf
-    assert everyday_zipf(zipf_from=4.75, stem_english=False)["working"] > 4.75
+    assert everyday_zipf(languages=LANGUAGES, zipf_from=4.75, stem_english=False)["working"] > 4.75
 
 
 def test_more_languages_more_words_and_cached():
@@ -38,7 +43,7 @@ def test_more_languages_more_words_and_cached():
     assert everyday_zipf(languages=("en",), zipf_from=4.75) is english
     with pytest.raises(TypeError):
         english["time"] = 0.0   # read-only: one table is shared by every detector of the process
-    assert {"en", "zh", "es"} <= available_languages()
+    assert {"en", "zh", "es"} <= set(wordfreq.available_languages())
 
 
 def test_weights_fall_linearly_from_one_to_the_floor():
@@ -62,7 +67,6 @@ def test_bad_settings_are_named(kwargs, name):
 
 
 def test_the_detector_weighs_everyday_words_as_configured():
-    from groundswell.config.schema import DetectorConfig
     from groundswell.detectors.pipeline import IssueDetector
     det = IssueDetector(DetectorConfig(), tokenize=str.split)
     weights = det.clusterer.term_weights
