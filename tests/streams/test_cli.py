@@ -1,6 +1,7 @@
 """The README's commands and the `groundswell` CLI, run as a user runs them (subprocesses, real files)."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -57,6 +58,13 @@ def test_demo_catches_the_planted_issue_early(tmp_path):
     assigned = [json.loads(line)["post_id"] for line in (tmp_path / "assignments.jsonl").open()]
     assert list(dict.fromkeys(assigned)) == post_ids   # every post, in order; re-assignments come later
     assert (tmp_path / "outbox" / "notifications.jsonl").exists()
+    # alerts that are not a planted issue are marked as a cold start exactly when they came in the stream's first
+    # hour (the default burst window), when the detector had no past to compare with
+    start = datetime.datetime.fromisoformat(
+        json.loads((tmp_path / "posts.jsonl").open().readline())["created_at"].replace("Z", "+00:00"))
+    for line in re.findall(r"^other alert: .*$", out, re.M):
+        at = datetime.datetime.fromisoformat(re.search(r" at (\S+?)(?: \[|: )", line).group(1).replace("Z", "+00:00"))
+        assert ("[cold start:" in line) == ((at - start).total_seconds() < 3600), line
 
 
 def test_run_rejects_bad_lines_with_reasons_and_goes_on(tmp_path):
