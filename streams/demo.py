@@ -3,11 +3,11 @@ embedded pipeline, alerts printed as they fire, files written to a demo folder, 
 from __future__ import annotations
 
 import collections
-import datetime
 import json
 import sys
 from pathlib import Path
 
+from groundswell.alerts.durations import parse_time
 from groundswell.config.schema import load_config
 
 from .pseudonym import Pseudonymizer
@@ -52,10 +52,6 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
     return 0
 
 
-def _seconds(rfc3339: str) -> float:
-    return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-
-
 def _report(stream, alerts: list[dict], out_dir: Path, window_s: float) -> None:
     """How early each planted issue was caught, and what else fired (from the assignments and the truth).
 
@@ -91,9 +87,9 @@ def _report(stream, alerts: list[dict], out_dir: Path, window_s: float) -> None:
             print(f"caught  {e.name}: first alert at {a['at']} with {a['posts']} posts ({e.n_posts} in all)")
         else:
             print(f"MISSED  {e.name}")
-    start = _seconds(stream.posts[0]["created_at"]) if stream.posts else 0.0
+    start = parse_time(stream.posts[0]["created_at"]) if stream.posts else 0.0
     for kind, a in others:
-        since = _seconds(a["at"]) - start
+        since = parse_time(a["at"]) - start
         note = f" [cold start: {since / 60:.0f} min after the stream's first post]" if since < window_s else ""
         print(f"other alert: {a['issue_id']} ({kind}) at {a['at']}{note}: {a['title'][:60]}")
     sys.stdout.flush()

@@ -1,12 +1,9 @@
 """Bridge from the detector's alert records to the alerting component, on event time (replays stay deterministic)."""
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
-
-def _seconds(rfc3339: str) -> float:
-    return _dt.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+from groundswell.alerts.durations import parse_time
 
 
 class EventTimeNotifier:
@@ -26,7 +23,7 @@ class EventTimeNotifier:
         self.notifications = 0
 
     def on_alert(self, alert: dict) -> None:
-        now = _seconds(alert["at"])
+        now = parse_time(alert["at"])
         self.notifier.submit(alert, now)
         self.on_time(now)
 

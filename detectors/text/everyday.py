@@ -28,11 +28,12 @@ import wordfreq
 
 from .segment import Tokenizer
 
+
 @functools.lru_cache(maxsize=8)
 def everyday_zipf(*, languages: tuple[str, ...], zipf_from: float, stem_english: bool = True,
                   fold_accents: bool = True, segmenter: str = "rjieba") -> Mapping[str, float]:
     """Term -> Zipf frequency, for the terms more common than ``zipf_from`` in one of ``languages`` (wordfreq's
-    codes; the config's ``clustering.everyday_languages`` and ``everyday_zipf_from`` are the defaults), as a
+    codes; the defaults live in the config: ``clustering.everyday_languages`` and ``everyday_zipf_from``), as a
     ``Tokenizer`` with these settings writes them (a word that is not one term, e.g. a stopword, is left out).
 
     Read-only and cached per settings (about 0.1 s and 5 MB for the seven default languages)."""
