@@ -29,6 +29,7 @@ from .vocabulary import Vocabulary
 
 
 K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
+MAX_ROOTS = 64   # cascade roots remembered per cluster (a bound: a story cluster may gather many cascades)
 
 
 def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
@@ -40,7 +41,7 @@ class Cluster:
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
                  "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass", "version",
-                 "fresh_version", "fresh_mass")
+                 "fresh_version", "fresh_mass", "roots", "source", "source_mass")
 
     def __init__(self, cid: str, t: float):
         self.id = cid
@@ -59,6 +60,11 @@ class Cluster:
         self.version = 0          # bumped by the clusterer whenever weights, mass or posts change
         self.fresh_version = -1   # version when fresh_mass (the exact top_mass(K_CHAR)) was computed
         self.fresh_mass = 0.0
+        # repost cascades (posts that came with ``repost_of``): the ids of the cascades' root posts it holds, and
+        # the term weights of its own posts (the sources, not the reposts and comments); None until a repost joins
+        self.roots: frozenset[str] = frozenset()
+        self.source: dict[str, float] | None = None
+        self.source_mass = 0.0
 
     def share(self, term: str) -> float:
         return self.weights.get(term, 0.0) / self.mass if self.mass else 0.0
@@ -255,9 +261,15 @@ class OnlineClusterer:
         return mass
 
     # ----- learning
-    def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None) -> Cluster:
-        """Add a post to ``cluster_id`` (e.g. the cluster of the post it reposts) or to the best/new cluster."""
+    def learn_one(self, terms: list[str], t: float, cluster_id: str | None = None, root: str | None = None
+                  ) -> Cluster:
+        """Add a post to ``cluster_id`` (e.g. the cluster of the post it reposts or copies) or to the best/new
+        cluster. ``root``: the post is a repost or comment in the cascade of that root post (it joins
+        ``cluster_id``, the cluster of the post it answers); its words describe the cluster but are not its
+        source's (see ``mergeable``)."""
         c = self.get(cluster_id) if cluster_id is not None else None
+        if c is None and root is not None:
+            c = self._new_cluster(t)   # a cascade of its own
         if c is None:
             cid, sim = self.predict_one(terms)
             if cid is not None and sim >= self.assign_threshold:
@@ -267,9 +279,21 @@ class OnlineClusterer:
                     # by the issue tracker): its decayed counts would let the first post that joins it now take it
                     # over, and a story of weeks ago would turn into today's
                     c = None
+                elif c.source is not None and self._source_overlap(terms, c) < self.assign_threshold:
+                    # a cascade's words are mostly its comments' ("转发微博", "哈哈", "支持"): a new post joins
+                    # it on what its source posts say, not on what people answered
+                    c = None
         if c is None:
             c = self._new_cluster(t)
-        self._add(c, terms, t, self.vocabulary.learn_one(terms, t))
+        w = self.vocabulary.learn_one(terms, t)
+        if root is not None:
+            if c.source is None:   # its first repost: what the cluster held so far were its sources
+                c.source, c.source_mass = dict(c.weights), c.mass
+            if root not in c.roots and len(c.roots) < MAX_ROOTS:
+                c.roots = c.roots | {root}
+        elif c.source is not None:
+            self._add_source(c, terms, w)
+        self._add(c, terms, t, w)
         if c.posts >= c.next_merge_check:
             c.next_merge_check = c.posts * 2
             c = self.merge_neighbours(c)
@@ -311,10 +335,41 @@ class OnlineClusterer:
         if len(weights) > 2 * self.max_terms_per_cluster:
             self._prune_terms(c)
 
+    def _add_source(self, c: Cluster, terms: Iterable[str], w: float) -> None:
+        source = c.source
+        for term in dict.fromkeys(terms):
+            source[term] = source.get(term, 0.0) + w
+        c.source_mass += w
+        if len(source) > 2 * self.max_terms_per_cluster:
+            top = sorted([(-v, k) for k, v in source.items()])[: self.max_terms_per_cluster]
+            c.source = {k: -nv for nv, k in top}
+
+    def _source_overlap(self, terms: Iterable[str], c: Cluster) -> float:
+        """A post's overlap with what a cascade cluster's source posts say: the summed shares (over its sources)
+        of the words it uses, over the smaller of its word count and the sources' characteristic mass."""
+        source, mass = c.source, c.source_mass
+        if not source or mass <= 0.0:
+            return 0.0
+        distinct = dict.fromkeys(terms)
+        inter = sum(min(source[w] / mass, 1.0) for w in distinct if w in source)
+        top = sorted(source.values(), reverse=True)[:K_CHAR]
+        norm = min(len(distinct), sum(v / mass for v in top))
+        return inter / norm if norm > 0 else 0.0
+
+    def mergeable(self, a: Cluster, b: Cluster) -> bool:
+        """May shared words pull ``a`` and ``b`` together? Not two repost cascades around different root posts: a
+        cascade is identity (one post and the distinct voices that spread it), and the words of two cascades'
+        comments ("转发微博", "哈哈", "支持") are everyone's. Two posts telling one story, each reposted, stay two
+        cascades, so that officials see which post spread."""
+        return not a.roots or not b.roots or not a.roots.isdisjoint(b.roots)
+
     def _rescale(self, factor: float) -> None:
         for c in self._clusters.values():
             c.weights = {k: v * factor for k, v in c.weights.items()}
             c.mass *= factor
+            if c.source is not None:
+                c.source = {k: v * factor for k, v in c.source.items()}
+                c.source_mass *= factor
             c.version += 1
 
     def _prune_terms(self, c: Cluster) -> None:
@@ -463,7 +518,7 @@ class OnlineClusterer:
         for other, sim in self.neighbours(c):
             if sim < threshold:
                 break
-            if other.id not in self._clusters or c.id not in self._clusters:
+            if other.id not in self._clusters or c.id not in self._clusters or not self.mergeable(c, other):
                 continue
             c = self.merge(c, other)
         return c
@@ -480,6 +535,17 @@ class OnlineClusterer:
             else:
                 a.weights[term] = wb
                 index.setdefault(term, {})[a.id] = a
+        if a.source is not None or b.source is not None:
+            mass = ((a.source_mass if a.source is not None else a.mass)
+                    + (b.source_mass if b.source is not None else b.mass))
+            source = dict(a.source if a.source is not None else a.weights)
+            for term, w in (b.source if b.source is not None else b.weights).items():
+                source[term] = source.get(term, 0.0) + w
+            a.source, a.source_mass = source, mass
+            if len(source) > 2 * self.max_terms_per_cluster:
+                self._add_source(a, (), 0.0)   # (prunes)
+        if b.roots:
+            a.roots = a.roots | b.roots if len(a.roots) < MAX_ROOTS else a.roots
         a.mass += b.mass
         a.posts += b.posts
         a.version += 1

@@ -135,7 +135,7 @@ class IssueTracker:
                 continue
             need = self.settings.reopen_threshold if issue.status == "firing" else self.settings.refire_threshold
             sim = max(self.clusterer.similarity(cluster, other), self.clusterer.similarity(other, cluster))
-            if sim >= need and sim - need >= best_margin:
+            if sim >= need and sim - need >= best_margin and self.clusterer.mergeable(cluster, other):
                 best, best_margin = other, sim - need
         if best is None and self.settings.anchor_threshold is not None:
             # a sub-story of a firing issue ("moore death toll" under "oklahoma tornado") can share only its anchor
@@ -151,7 +151,7 @@ class IssueTracker:
                     # in this way: a new event that shares a word with a fading one ("typhoon") is its own story
                     continue
                 a = self.anchoring(cluster, other, issue.anchors)
-                if a >= best_anchor:
+                if a >= best_anchor and self.clusterer.mergeable(cluster, other):
                     best, best_anchor = other, a
         language, words = None, frozenset()
         if best is None and self.settings.cross_language_window_s > 0:
@@ -210,7 +210,7 @@ class IssueTracker:
             if other is None or other is fragment:
                 continue
             p = max((p for _, _, p in self._owned(fragment, other, issue.anchors)), default=0.0)
-            if p >= best_p:
+            if p >= best_p and self.clusterer.mergeable(fragment, other):
                 best, best_p = other, p
         return best
 

@@ -107,6 +107,8 @@ class IssueDetector:
         # post id -> (cluster id it joined, its event time), in processing (event-time) order
         self._post_cluster: collections.OrderedDict[str, tuple[str, float]] = collections.OrderedDict()
         self._told: dict[str, str] = {}   # post id -> the issue id last reported for it (remembered posts only)
+        self._root_of: dict[str, str] = {}   # repost id -> the root post of its cascade (remembered posts only)
+        self._cascade: dict[str, str] = {}   # root post id -> the cluster its cascade started (when not the root's)
         self._forgotten = 0               # posts dropped from the front of _post_cluster (its first one's number)
         self._fired_after: dict[str, int] = {}   # issue id -> number of remembered posts at its first alert
         self._merged_since_report = False
@@ -144,15 +146,23 @@ class IssueDetector:
         else:
             terms = self.tokenize(post.text)[:max_tokens] if post.text else []
         terms = self.compounds.expand(terms) if terms else []   # (expand returns a new list)
-        home = None
+        home = root = None
         if post.repost_of is not None:
             home = self._cluster_id_of(post.repost_of)
+            if home is not None:   # a repost or comment: it joins the cascade of the post it answers
+                root = self._root_of.get(post.repost_of, post.repost_of)
+                self._root_of[post.id] = root
+                home = self._cascade_home(root, home)
         copy_of = self.near_duplicates.learn_one(post.id, terms, t) if terms else None
         if home is None and copy_of is not None:
             home = self._cluster_id_of(copy_of)
-        if not terms and home is None:
+        if not terms and home is None and root is None:
             return None, out      # nothing to cluster on (e.g. a bare repost of an unseen post)
-        cluster = self.clusterer.learn_one(terms, t, cluster_id=home)
+        cluster = self.clusterer.learn_one(terms, t, cluster_id=home, root=root)
+        if root is not None and home is None:
+            self._cascade[root] = cluster.id
+            if len(self._cascade) > self._max_post_memory:
+                del self._cascade[next(iter(self._cascade))]
         if self.novelty is not None:
             self.novelty.learn_one(terms, t)
         self._remember(post.id, cluster.id, t)
@@ -215,7 +225,8 @@ class IssueDetector:
             return []
         new = self.issues.issue_of(cluster) is None   # (else a resolved issue flaring up again)
         # (not for a slow-window flag: a slow-onset story's words rise as slowly as its voices)
-        if (self.novelty is not None and new and not slow
+        # (nor for a repost cascade: what is new is the post its voices spread, not its comments' words)
+        if (self.novelty is not None and new and not slow and not cluster.roots
                 and not self.novelty.novel([term for term, _ in self.issues.core(cluster)], alpha)):
             # its voices jumped but none of its words did: an everyday cluster that took over everyday words
             return []
@@ -272,6 +283,19 @@ class IssueDetector:
         own_share = before / stream_before if before > 0 and stream_before >= bt.min_voices else 0.0
         return bt.p_value(n, stream_n, own_share)
 
+    def _cascade_home(self, root: str, parent_cluster: str) -> str | None:
+        """The cluster of ``root``'s repost cascade: a cascade is one issue. Its first repost finds the root in a
+        cluster (which the root joined by its words); a cluster that already holds another cascade does not take
+        this one (two posts telling one story, each reposted, are two cascades: officials see which post spread),
+        and the cascade starts its own cluster (None: a new one)."""
+        known = self._cascade.get(root)
+        if known is not None and self.clusterer.get(known) is not None:
+            return known
+        c = self.clusterer.get(parent_cluster)
+        if c is None or (c.roots and root not in c.roots):
+            return None
+        return c.id
+
     def _cluster_id_of(self, post_id: str) -> str | None:
         hit = self._post_cluster.get(post_id)
         return hit[0] if hit is not None else None
@@ -282,6 +306,7 @@ class IssueDetector:
         if len(pc) > self._max_post_memory:
             old, _ = pc.popitem(last=False)
             self._told.pop(old, None)
+            self._root_of.pop(old, None)
             self._forgotten += 1
 
     def reassignments(self) -> list[tuple[str, str]]:
