@@ -153,6 +153,7 @@ class OnlineClusterer:
         self.on_merge: Callable[[Cluster, Cluster], None] | None = None   # (survivor, absorbed)
         self.on_evict: Callable[[Cluster], None] | None = None
         self._idle_floor = -math.inf   # see expire
+        self._cascades = False   # whether any cluster holds a repost cascade (see predict_one)
         self._pinned_at_scan: list[Cluster] = []
         vocabulary.on_rebase.append(self._rescale)
 
@@ -219,6 +220,21 @@ class OnlineClusterer:
                             acc[c] += p if p < 1.0 else 1.0
                         else:
                             acc[c] = p if p < 1.0 else 1.0   # the same float as 0.0 + it
+        cascade, cascade_sim = None, 0.0
+        if self._cascades and acc:
+            # a cascade's words are mostly its comments' ("转发微博", "哈哈", "支持"): a post overlaps it by what its
+            # source posts say (ties: the cluster met first)
+            for c in [c for c in acc if c.source is not None]:
+                del acc[c]
+                sim = self._source_overlap(distinct, c)
+                if sim > cascade_sim:
+                    cascade, cascade_sim = c, sim
+        best_id, best_sim = self._best(acc, n)
+        if cascade is not None and cascade_sim > best_sim:
+            return cascade.id, min(cascade_sim, 1.0)
+        return best_id, best_sim
+
+    def _best(self, acc: dict, n: int) -> tuple[str | None, float]:
         if not acc:
             return None, 0.0
         # rank by the overlap with each cluster's last computed characteristic mass (may be a post or two stale),
@@ -279,16 +295,13 @@ class OnlineClusterer:
                     # by the issue tracker): its decayed counts would let the first post that joins it now take it
                     # over, and a story of weeks ago would turn into today's
                     c = None
-                elif c.source is not None and self._source_overlap(terms, c) < self.assign_threshold:
-                    # a cascade's words are mostly its comments' ("转发微博", "哈哈", "支持"): a new post joins
-                    # it on what its source posts say, not on what people answered
-                    c = None
         if c is None:
             c = self._new_cluster(t)
         w = self.vocabulary.learn_one(terms, t)
         if root is not None:
             if c.source is None:   # its first repost: what the cluster held so far were its sources
                 c.source, c.source_mass = dict(c.weights), c.mass
+                self._cascades = True
             if root not in c.roots and len(c.roots) < MAX_ROOTS:
                 c.roots = c.roots | {root}
         elif c.source is not None:

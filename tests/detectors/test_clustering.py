@@ -378,3 +378,25 @@ def test_expire_without_full_scans_forgets_the_same_clusters(seed):
         if i % 3 == 0:
             assert [c.id for c in a.expire(t)] == [c.id for c in _plain_expire(b, t)]
             assert list(a._clusters) == list(b._clusters)
+
+
+def test_clusters_holding_different_cascades_never_merge_on_shared_words():
+    cl = OnlineClusterer(Vocabulary())
+    a = cl.learn_one("rumour bank pin reversed police".split(), t=0.0)
+    b = cl.learn_one("rumour cinema boycott film tickets".split(), t=1.0)
+    for i in range(12):   # both cascades' comments use the same everyday words
+        cl.learn_one("haha share support".split(), t=2.0 + i, cluster_id=a.id, root="ra")
+        cl.learn_one("haha share support".split(), t=2.5 + i, cluster_id=b.id, root="rb")
+    assert cl.similarity(a, b) >= cl.merge_threshold   # shared words alone would merge them
+    assert not cl.mergeable(a, b)
+    assert cl.merge_neighbours(a) is a and cl.get(b.id) is b
+    assert a.roots == frozenset({"ra"}) and b.roots == frozenset({"rb"})
+    # a new post joins a cascade on what its source said, not on its comments' words
+    assert cl.learn_one("haha share support wow".split(), t=20.0).id not in (a.id, b.id)
+    assert cl.learn_one("bank pin reversed".split(), t=21.0) is a
+    # a cluster with no cascade may still merge into one (a fragment of the same story)
+    c = OnlineClusterer(Vocabulary())
+    x = c.learn_one("bank pin reversed police".split(), t=0.0)
+    c.learn_one("bank pin".split(), t=1.0, cluster_id=x.id, root="ra")
+    y = c.learn_one("bank pin reversed alarm".split(), t=2.0, cluster_id=None)
+    assert c.mergeable(x, y) if y is not x else True

@@ -526,3 +526,66 @@ def test_voices_jumping_on_everyday_words_is_not_news():
     assert off.firing(), "the scenario must trip the burst test on its own"
     on = run(posts)
     assert on.firing() == [], [(a["issue_id"], a["terms"], a["at"]) for a in on.firing()]
+
+
+# ---------------------------------------------------------------- repost cascades are identity
+
+
+REACTIONS = "haha true fake support share wow really sad agree omg".split()
+
+
+def cascades(start_h: float, roots: int = 2, n: int = 40, gap_s: float = 20.0, same_source: bool = False,
+             seed: int = 5) -> list[PostIn]:
+    """``roots`` source posts, each reposted and commented on by ``n`` distinct authors within a few minutes of
+    each other; comments are everyday reactions (the same words in every cascade), some empty (bare reposts),
+    some answering another repost (the parent is a repost, not the root)."""
+    rng = random.Random(seed)
+    t0 = T0 + start_h * HOUR
+    sources = [f"rumour {k} {' '.join(pseudo_words(random.Random(seed * 10 + k), 5))}" for k in range(roots)]
+    if same_source:
+        sources = [sources[0]] * roots
+    posts = [PostIn(f"root{k}", sources[k], t0 + k, author=f"src{k}") for k in range(roots)]
+    for i in range(n):
+        for k in range(roots):
+            parent = f"root{k}" if i < 3 or rng.random() < 0.5 else f"rp{k}_{rng.randrange(i)}"
+            text = "" if rng.random() < 0.3 else " ".join(rng.sample(REACTIONS, 2))
+            posts.append(PostIn(f"rp{k}_{i}", text, t0 + 60 + i * gap_s + k, author=f"fan{k}_{i}",
+                                repost_of=parent))
+    return posts
+
+
+def cascade_issue(r: Run, k: int) -> collections.Counter:
+    return collections.Counter(r.assigned[p.id] for p in r.posts if p.id.startswith(f"rp{k}_"))
+
+
+@pytest.mark.parametrize("same_source", [False, True])
+def test_two_cascades_with_the_same_comment_words_stay_two_issues(same_source):
+    """Comments are everyone's words ("haha", "share"): they must not pull two cascades together, not even when
+    the two source posts say the same (two posts spreading separately are two cascades)."""
+    r = run(by_time(background(3, 0, 5), cascades(3.5, same_source=same_source)))
+    a, b = cascade_issue(r, 0), cascade_issue(r, 1)
+    (ia, na), (ib, nb) = a.most_common(1)[0], b.most_common(1)[0]
+    assert ia != ib
+    assert na == sum(a.values()) and nb == sum(b.values()), (a, b)   # every repost in its own cascade
+    fired = {x["issue_id"] for x in r.firing()}
+    assert {ia, ib} <= fired, (ia, ib, fired)
+
+
+def test_a_cascade_is_alerted_while_small():
+    """A burst of distinct voices around one post is news even when its comments' words are not: the cascade
+    skips the word-novelty gate and fires within its first posts."""
+    r = run(by_time(background(3, 0, 5), cascades(3.5, roots=1, n=60)))
+    issue = cascade_issue(r, 0).most_common(1)[0][0]
+    first = next(a for a in r.firing() if a["issue_id"] == issue)
+    assert first["posts"] <= 15, first["posts"]
+
+
+def test_a_new_post_joins_a_cascade_on_its_source_words_not_its_comments():
+    posts = cascades(3.5, roots=1, n=40)
+    t = max(p.t for p in posts) + 30
+    late = [PostIn("late-comments", "haha share wow really", t, author="x1"),
+            PostIn("late-source", posts[0].text.split(" ", 1)[1], t + 1, author="x2")]
+    r = run(by_time(background(3, 0, 5), posts, late))
+    issue = cascade_issue(r, 0).most_common(1)[0][0]
+    assert r.assigned["late-comments"] != issue
+    assert r.assigned["late-source"] == r.assigned["root0"]
