@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from .state import ClusterState
 
 
 K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
@@ -37,10 +40,10 @@ def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
 
 
 class Cluster:
-    """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
+    """Learned state of one cluster. Read-only for callers: mutate through the clusterer (``state`` is the detector's)."""
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
-                 "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass", "version",
+                 "next_merge_check", "pinned", "state", "swept", "char_posts", "char_top", "char_mass", "version",
                  "fresh_version", "fresh_mass", "roots", "source", "source_mass")
 
     def __init__(self, cid: str, t: float):
@@ -53,7 +56,8 @@ class Cluster:
         self.merged_posts = 0
         self.next_merge_check = 4   # then at 8, 16, ...: fragments of one or two posts rarely tell
         self.pinned = False   # pinned clusters (open issues) are not evicted for space
-        self.data: dict = {}  # per-cluster state owned by other components (growth, samples)
+        self.state: ClusterState | None = None   # kept by the detector (state.py), not the clusterer: None until set
+        self.swept = 0        # posts at the cluster's last sweep (see OnlineClusterer.sweep)
         self.char_posts = -1  # posts when char_top/char_mass were last computed (see OnlineClusterer)
         self.char_top: list[tuple[str, float]] = []
         self.char_mass = 1.0
@@ -512,9 +516,9 @@ class OnlineClusterer:
         for c in reversed(self._clusters.values()):
             if c.last_t < since or len(recent) >= limit:
                 break
-            swept = c.data.get("_swept", 0)
+            swept = c.swept
             if c.posts >= min_posts and c.posts >= swept + max(1, swept // 4):   # grew since its last look
-                c.data["_swept"] = c.posts
+                c.swept = c.posts
                 recent.append(c.id)
         merges = 0
         for cid in recent:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from .clustering import Cluster, OnlineClusterer
-from .growth import Growth
+from .state import ClusterState
 from .text.language import guess_language
 from .times import format_time
 
@@ -93,7 +93,7 @@ class IssueTracker:
         self.settings = settings
         self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
-        self.pending: list[dict] = []         # records raised outside a call that returns them (merges)
+        self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
         self.fired: set[str] = set()          # ids of issues an alert went out under, less those merged into another
 
     def __len__(self) -> int:
@@ -107,14 +107,18 @@ class IssueTracker:
         return self._issues
 
     # ----- transitions
-    def _drain(self) -> list[dict]:
-        out, self.pending = self.pending, []
+    def drain(self) -> list[dict]:
+        """The alert records raised since the last call outside a call that returns them (an issue resolved because
+        its cluster merged into another issue's, in ``on_merge``), oldest first; each is returned once. ``flag``,
+        ``on_voice`` and ``tick`` return them with their own; a caller that merges clusters otherwise (the clusterer
+        does, as a post joins) drains them after."""
+        out, self._pending = self._pending, []
         return out
 
     def flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         """A cluster passed the burst test: re-open its resolved issue, fold it into a remembered issue, or open
         a new one (beginning at ``start`` when given)."""
-        return self._flag(cluster, t, score, start) + self._drain()
+        return self._flag(cluster, t, score, start) + self.drain()
 
     def _flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         own = self._issues.get(cluster.id)
@@ -157,7 +161,8 @@ class IssueTracker:
         if best is None and self.settings.cross_language_window_s > 0:
             # (only when not folded yet: for this test, and as a new issue's first language) from what the cluster
             # says now (its recent posts, kept with issues.begin_at_burst), else from its first posts
-            texts = cluster.data.get("recent") or cluster.data.get("samples", ())
+            state = cluster.state
+            texts = (state.recent or state.samples) if state is not None else ()
             language = guess_language(text for _, text in texts)
             if language is not None:
                 best = self._cross_language(cluster, language, t)
@@ -181,8 +186,8 @@ class IssueTracker:
                       languages=frozenset((language,)) if language else frozenset())
         if start is not None:
             # a new id: the cluster's older posts were reported under the cluster's, and stay there (not the issue's)
-            n = cluster.data["issues_begun"] = cluster.data.get("issues_begun", 0) + 1
-            issue.id = f"{cluster.id}.{n}"
+            cluster.state.issues_begun += 1
+            issue.id = f"{cluster.id}.{cluster.state.issues_begun}"
             issue.base_posts, issue.base_voices = start.posts_before, start.voices_before
             issue.first_t, issue.samples = start.first_t, tuple(start.samples)
         self.fired.add(issue.id)
@@ -256,8 +261,8 @@ class IssueTracker:
 
     def _recent(self, cluster: Cluster, t: float) -> int:
         """The cluster's new voices in the last ``window_s``."""
-        growth = cluster.data.get("growth")
-        return growth.window(t, self.settings.window_s) if growth is not None else 0
+        state = cluster.state
+        return state.growth.window(t, self.settings.window_s) if state is not None else 0
 
     def core(self, cluster: Cluster) -> list[tuple[str, float]]:
         """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
@@ -270,7 +275,7 @@ class IssueTracker:
     def on_voice(self, cluster: Cluster, t: float) -> list[dict]:
         """A new voice joined an issue's cluster: escalate when it crosses the next severity."""
         issue = self._issues.get(cluster.id)
-        out = self._drain()
+        out = self.drain()
         if issue is None:
             return out
         issue.last_voice_t = max(issue.last_voice_t, t)
@@ -294,9 +299,9 @@ class IssueTracker:
             if gone.first_t is not None:
                 # the survivor's own posts and voices were never the issue's (counts are already merged here)
                 gone.base_posts += survivor.posts - absorbed.posts
-                g, h = survivor.data.get("growth"), absorbed.data.get("growth")
+                g, h = survivor.state, absorbed.state
                 if g is not None and h is not None:
-                    gone.base_voices += max(g.voices - h.voices, 0)
+                    gone.base_voices += max(g.growth.voices - h.growth.voices, 0)
         elif gone is not None:
             # two issues turned out to be one story: the absorbed one resolves (receivers must not keep it open),
             # the survivor carries on with both clusters' posts and voices
@@ -304,13 +309,13 @@ class IssueTracker:
                 gone.status = "resolved"
                 record = self._emit(gone, survivor, survivor.last_t)
                 record["merged_into"] = self._issues[survivor.id].id
-                self.pending.append(record)
+                self._pending.append(record)
             gone.status = "merged"
             self.fired.discard(gone.id)   # its posts follow it into the survivor (see IssueDetector.reassignments)
 
     def tick(self, t: float) -> list[dict]:
         """Resolve issues that went quiet; forget resolved issues past their memory."""
-        out = self._drain()
+        out = self.drain()
         s = self.settings
         for cid, issue in list(self._issues.items()):
             cluster = self.clusterer.get(cid)
@@ -342,7 +347,7 @@ class IssueTracker:
     @staticmethod
     def _voices(cluster: Cluster, issue: Issue) -> int:
         """The issue's distinct voices: its cluster's, less those from before the issue began."""
-        return cluster.data["growth"].voices - issue.base_voices
+        return cluster.state.growth.voices - issue.base_voices
 
     def _severity_for(self, voices: int) -> int:
         level = 0
@@ -355,11 +360,11 @@ class IssueTracker:
     def _emit(self, issue: Issue, cluster: Cluster, t: float) -> dict:
         s = self.settings
         issue.seq += 1
-        growth: Growth = cluster.data["growth"]
+        state: ClusterState = cluster.state
         idf = self.clusterer.vocabulary.idf
         ranked = sorted(cluster.weights.items(), key=lambda x: (-x[1] * idf(x[0]), x[0]))
         terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
-        samples = list(issue.samples or cluster.data.get("samples", []))[: s.sample_posts]
+        samples = list(issue.samples or state.samples)[: s.sample_posts]
         title = _title(samples, terms)
         return {
             "alert_id": f"{issue.id}:{issue.seq}",
@@ -374,10 +379,10 @@ class IssueTracker:
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],
             "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
-            "growth": {"interval_s": s.interval_s, "counts": growth.curve(t, s.growth_intervals)},
+            "growth": {"interval_s": s.interval_s, "counts": state.growth.curve(t, s.growth_intervals)},
             "score": round(issue.score, 2),
             "languages": sorted(issue.languages),
-            "labels": dict(cluster.data.get("labels", {})),
+            "labels": dict(state.labels),
         }
 
 

@@ -13,6 +13,7 @@ import pytest
 from groundswell.detectors.clustering import OnlineClusterer
 from groundswell.detectors.growth import Growth
 from groundswell.detectors.issues import IssueSettings, IssueTracker, surprise
+from groundswell.detectors.state import ClusterState
 from groundswell.detectors.times import format_time
 from groundswell.detectors.vocabulary import Vocabulary
 
@@ -33,13 +34,11 @@ class World:
         """A post into ``cluster`` (or wherever it lands); returns (cluster, whether its voice is new)."""
         self.n += 1
         c = self.clusterer.learn_one(list(words) + [f"w{self.n}"], t, cluster_id=cluster.id if cluster else None)
-        data = c.data
-        if "growth" not in data:
-            data["growth"] = Growth(interval_s=300)
-            data["samples"] = []
-        if len(data["samples"]) < 3:
-            data["samples"].append((f"p{self.n}", " ".join(words)))
-        return c, data["growth"].add(voice or f"a:{self.n}", t)
+        if c.state is None:
+            c.state = ClusterState(Growth(interval_s=300))
+        if len(c.state.samples) < 3:
+            c.state.samples.append((f"p{self.n}", " ".join(words)))
+        return c, c.state.growth.add(voice or f"a:{self.n}", t)
 
     def cluster(self, words, posts, t):
         c, _ = self.post(words, t)

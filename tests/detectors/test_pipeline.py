@@ -211,7 +211,7 @@ def test_copy_paste_flood_by_three_authors_does_not_alert():
     assert r.alerts == []
     det = r.detector
     home = collections.Counter(det.cluster_of(p.id) for p in posts if p.id.startswith("fl")).most_common(1)[0][0]
-    assert det.clusterer.get(home).data["growth"].voices == 3     # 150 posts, 3 voices
+    assert det.clusterer.get(home).state.growth.voices == 3     # 150 posts, 3 voices
 
 
 def test_anonymous_copy_paste_flood_does_not_alert():
@@ -407,7 +407,7 @@ def test_posts_of_an_issue_merged_into_another_follow_it():
     assert {reported.get(pid, ferry) for pid in late[-5:]} == {ferry}
     survivor = det.clusterer.merge(det.clusterer.get(det.cluster_of("p0")), det.clusterer.get(det.cluster_of("q0")))
     assert det.issues.issue_of(survivor).id == bridge
-    merged = [a for a in det.issues.pending if a["issue_id"] == ferry]
+    merged = [a for a in det.issues.drain() if a["issue_id"] == ferry]
     assert [(a["status"], a["merged_into"]) for a in merged] == [("resolved", bridge)]
     moved = dict(det.reassignments())
     assert all(moved.get(pid) == bridge for pid in late)   # (all told ferry's id or its cluster's, after bridge's alert)
