@@ -25,6 +25,8 @@ import heapq
 import math
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from groundswell.config.schema import ClusteringConfig
+
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
 MAX_ROOTS = 64   # cascade roots remembered per cluster (a bound: a story cluster may gather many cascades)
+_DEFAULT = ClusteringConfig()   # the defaults of the settings the config has are config/schema.py's
 
 
 def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
@@ -123,10 +126,12 @@ class Cluster:
 
 
 class OnlineClusterer:
-    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.25, merge_threshold: float = 0.35,
-                 max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
-                 max_clusters_per_term: int = 16, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
-                 id_prefix: str = "c", term_weights: Mapping[str, float] | None = None):
+    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = _DEFAULT.assign_threshold,
+                 merge_threshold: float = _DEFAULT.merge_threshold,
+                 max_terms_per_cluster: int = _DEFAULT.max_terms_per_cluster, max_clusters: int = _DEFAULT.max_clusters,
+                 max_clusters_per_term: int = _DEFAULT.max_clusters_per_term, idle_ttl_s: float = _DEFAULT.idle_ttl_s,
+                 min_share: float = _DEFAULT.min_share, id_prefix: str = "c",
+                 term_weights: Mapping[str, float] | None = None):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")

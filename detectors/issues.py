@@ -11,12 +11,16 @@ or (for a firing issue that opened recently) the story told in another language,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from groundswell.config.schema import BurstConfig, IssuesConfig
 
 from .clustering import Cluster, OnlineClusterer
 from .state import ClusterState
 from .text.language import guess_language
 from .times import format_time
+
+_BURST = BurstConfig()   # the defaults of the burst settings the tracker reads are config/schema.py's
 
 
 @dataclass
@@ -52,45 +56,21 @@ class IssueStart:
     post_ids: tuple = ()  # the burst's posts
 
 
-@dataclass
-class IssueSettings:
-    severities: tuple[tuple[str, int], ...] = (("blue", 0), ("yellow", 50), ("orange", 200), ("red", 1000))
-    resolve_after_s: float = 6 * 3600
-    reopen_threshold: float = 0.3
-    refire_threshold: float = 0.5
-    anchor_threshold: float | None = 0.4   # None: fold on overlap only (see IssueTracker.anchoring)
-    memory_s: float = 30 * 86400
-    max_open_issues: int = 5000
-    sample_posts: int = 3
-    top_terms: int = 8
-    growth_intervals: int = 12
-    interval_s: int = 300
-    window_s: float = 3600.0   # the burst test's window: how recent "live" is (see IssueTracker.anchoring)
-    cross_language_window_s: float = 6 * 3600.0   # 0: off (see IssueTracker._cross_language)
-    cross_language_threshold: float = 0.3
-
-    def __post_init__(self):
-        for name in ("reopen_threshold", "refire_threshold"):
-            v = getattr(self, name)
-            if not 0.0 < v <= 1.0:
-                raise ValueError(f"{name} must be in (0, 1], got {v!r}")
-        if self.anchor_threshold is not None and not 0.0 < self.anchor_threshold <= 1.0:
-            raise ValueError(f"anchor_threshold must be in (0, 1] or None, got {self.anchor_threshold!r}")
-        if not 0.0 < self.cross_language_threshold <= 1.0:
-            raise ValueError(f"cross_language_threshold must be in (0, 1], got {self.cross_language_threshold!r}")
-        if self.cross_language_window_s < 0:
-            raise ValueError(f"cross_language_window_s must be >= 0, got {self.cross_language_window_s!r}")
-
-
 ANCHOR_CORE = 0.5    # a fragment's core: its characteristic terms used by at least this share of its strongest's posts
 ANCHOR_PRIOR = 2.0   # documents added to the stream's other uses of a term (a term met twice tells little)
 
 
 class IssueTracker:
-    def __init__(self, clusterer: OnlineClusterer, settings: IssueSettings = IssueSettings(),
-                 display_term=None):
+    """The issues of a clusterer's clusters. ``settings``: the config's ``issues`` section (validated there);
+    ``interval_s`` and ``window_s`` are the burst test's (an alert's growth curve is counted per ``interval_s``; a
+    story is live while it has voices in the last ``window_s``: see ``anchoring``)."""
+
+    def __init__(self, clusterer: OnlineClusterer, settings: IssuesConfig = IssuesConfig(), *,
+                 interval_s: int = _BURST.interval_s, window_s: float = _BURST.window_s, display_term=None):
         self.clusterer = clusterer
         self.settings = settings
+        self.interval_s = interval_s
+        self.window_s = window_s
         self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
@@ -262,7 +242,7 @@ class IssueTracker:
     def _recent(self, cluster: Cluster, t: float) -> int:
         """The cluster's new voices in the last ``window_s``."""
         state = cluster.state
-        return state.growth.window(t, self.settings.window_s) if state is not None else 0
+        return state.growth.window(t, self.window_s) if state is not None else 0
 
     def core(self, cluster: Cluster) -> list[tuple[str, float]]:
         """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
@@ -351,8 +331,8 @@ class IssueTracker:
 
     def _severity_for(self, voices: int) -> int:
         level = 0
-        for i, (_, min_voices) in enumerate(self.settings.severities):
-            if voices >= min_voices:
+        for i, severity in enumerate(self.settings.severities):
+            if voices >= severity.min_voices:
                 level = i
         return level
 
@@ -370,7 +350,7 @@ class IssueTracker:
             "alert_id": f"{issue.id}:{issue.seq}",
             "issue_id": issue.id,
             "status": "resolved" if issue.status == "resolved" else "firing",
-            "severity": s.severities[issue.severity][0],
+            "severity": s.severities[issue.severity].name,
             "at": format_time(t),
             "first_post_at": format_time(cluster.created_t if issue.first_t is None else issue.first_t),
             "posts": cluster.posts - issue.base_posts,
@@ -379,7 +359,7 @@ class IssueTracker:
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],
             "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
-            "growth": {"interval_s": s.interval_s, "counts": state.growth.curve(t, s.growth_intervals)},
+            "growth": {"interval_s": self.interval_s, "counts": state.growth.curve(t, s.growth_intervals)},
             "score": round(issue.score, 2),
             "languages": sorted(issue.languages),
             "labels": dict(state.labels),

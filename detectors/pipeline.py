@@ -13,7 +13,7 @@ from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
 from .compounds import CompoundSplitter
 from .growth import BucketCounts, Growth, first_interval
-from .issues import IssueSettings, IssueStart, IssueTracker, surprise
+from .issues import IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
 from .novelty import WordNovelty
 from .state import ClusterState
@@ -78,15 +78,7 @@ class IssueDetector:
             false_alarms_per_day=c.burst.false_alarms_per_day, background_share=c.burst.background_share,
             window_s=c.burst.window_s, min_voices=c.burst.min_voices, min_growth=c.burst.min_growth)
         self.interval_s = c.burst.interval_s
-        self.issues = IssueTracker(self.clusterer, IssueSettings(
-            severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
-            resolve_after_s=c.issues.resolve_after_s, reopen_threshold=c.issues.reopen_threshold,
-            refire_threshold=c.issues.refire_threshold, anchor_threshold=c.issues.anchor_threshold,
-            cross_language_window_s=c.issues.cross_language_window_s,
-            cross_language_threshold=c.issues.cross_language_threshold,
-            memory_s=c.issues.memory_s, max_open_issues=c.issues.max_open_issues,
-            sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
-            growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))
+        self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s)
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
         n = c.novelty

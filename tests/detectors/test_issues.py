@@ -10,14 +10,15 @@ import pickle
 
 import pytest
 
+from groundswell.config.schema import IssuesConfig
 from groundswell.detectors.clustering import OnlineClusterer
 from groundswell.detectors.growth import Growth
-from groundswell.detectors.issues import IssueSettings, IssueTracker, surprise
+from groundswell.detectors.issues import IssueTracker, surprise
 from groundswell.detectors.state import ClusterState
 from groundswell.detectors.times import format_time
 from groundswell.detectors.vocabulary import Vocabulary
 
-LEVELS = (("low", 0), ("mid", 3), ("high", 6))
+LEVELS = ({"name": "low", "min_voices": 0}, {"name": "mid", "min_voices": 3}, {"name": "high", "min_voices": 6})
 STORY = "bridge collapse river".split()
 OTHER = "concert tickets scalpers".split()
 
@@ -26,7 +27,7 @@ class World:
     def __init__(self, merge_threshold: float = 0.4, **settings):
         self.clusterer = OnlineClusterer(Vocabulary(), merge_threshold=merge_threshold)
         settings = {"severities": LEVELS, "resolve_after_s": 100.0, "memory_s": 1000.0, **settings}
-        self.tracker = IssueTracker(self.clusterer, IssueSettings(**settings))
+        self.tracker = IssueTracker(self.clusterer, IssuesConfig(**settings))
         self.clusterer.on_merge = self.tracker.on_merge
         self.n = 0
 
@@ -412,4 +413,4 @@ def test_a_name_the_issue_hardly_owns_does_not_fold_across_languages():
                                          ("cross_language_threshold", 0.0), ("cross_language_window_s", -1.0)])
 def test_thresholds_are_validated(field, value):
     with pytest.raises(ValueError, match=field):
-        IssueSettings(**{field: value})
+        IssuesConfig(**{field: value})
