@@ -165,7 +165,7 @@ class Tokenizer:
         self,
         *,
         min_token_chars: int = 2,
-        max_tokens: int = 512,
+        max_tokens: int = _TEXT.max_tokens,
         stem_english: bool = _TEXT.stem_english,
         fold_accents: bool = _TEXT.fold_accents,
         extra_stopwords: Iterable[str] = (),
