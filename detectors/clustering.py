@@ -43,7 +43,8 @@ def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
 
 
 class Cluster:
-    """Learned state of one cluster. Read-only for callers: mutate through the clusterer (``state`` is the detector's)."""
+    """Learned state of one cluster. Read-only for callers: mutate through the clusterer (but for ``state``, which is
+    the detector's)."""
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
                  "next_merge_check", "pinned", "state", "swept", "char_posts", "char_top", "char_mass", "version",
