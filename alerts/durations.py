@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from groundswell.detectors.times import format_time  # noqa: F401  (re-exported: the one format_time)
+
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 
@@ -84,11 +86,3 @@ def parse_time(value: object) -> float:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.timestamp()
-
-
-def format_time(seconds: float) -> str:
-    """RFC 3339 in UTC, whole seconds unless there is a fraction."""
-    dt = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    if dt.microsecond:
-        return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import math
 
+from groundswell.config.schema import BurstConfig
+
+_DEFAULT = BurstConfig()   # the defaults of the settings the config has are config/schema.py's
+
 
 def poisson_sf(n: int, mu: float) -> float:
     """P(X >= n) for X ~ Poisson(mu), summed in log space from the nearer tail (no underflow for large mu)."""
@@ -53,8 +57,10 @@ def poisson_sf(n: int, mu: float) -> float:
 
 
 class BurstTest:
-    def __init__(self, false_alarms_per_day: float = 1.0, background_share: float = 0.01, window_s: float = 3600,
-                 min_voices: int = 5, min_expected: float = 0.05, min_growth: float = 1.0):
+    def __init__(self, false_alarms_per_day: float = _DEFAULT.false_alarms_per_day,
+                 background_share: float = _DEFAULT.background_share, window_s: float = _DEFAULT.window_s,
+                 min_voices: int = _DEFAULT.min_voices, min_expected: float = 0.05,
+                 min_growth: float = _DEFAULT.min_growth):
         if not false_alarms_per_day > 0:
             raise ValueError("false_alarms_per_day must be > 0")
         if not 0 < background_share < 1:

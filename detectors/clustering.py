@@ -23,13 +23,19 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+
+from groundswell.config.schema import ClusteringConfig
 
 from .vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from .state import ClusterState
 
 
 K_CHAR = 12   # strongest terms that characterise a cluster (for overlap and merging)
 MAX_ROOTS = 64   # cascade roots remembered per cluster (a bound: a story cluster may gather many cascades)
+_DEFAULT = ClusteringConfig()   # the defaults of the settings the config has are config/schema.py's
 
 
 def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
@@ -37,10 +43,11 @@ def _by_weight_then_term(item: tuple[str, float]) -> tuple[float, str]:
 
 
 class Cluster:
-    """Learned state of one cluster. Read-only for callers: mutate through the clusterer."""
+    """Learned state of one cluster. Read-only for callers: mutate through the clusterer (but for ``state``, which is
+    the detector's)."""
 
     __slots__ = ("id", "created_t", "last_t", "weights", "mass", "posts", "merged_posts",
-                 "next_merge_check", "pinned", "data", "char_posts", "char_top", "char_mass", "version",
+                 "next_merge_check", "pinned", "state", "swept", "char_posts", "char_top", "char_mass", "version",
                  "fresh_version", "fresh_mass", "roots", "source", "source_mass")
 
     def __init__(self, cid: str, t: float):
@@ -53,7 +60,8 @@ class Cluster:
         self.merged_posts = 0
         self.next_merge_check = 4   # then at 8, 16, ...: fragments of one or two posts rarely tell
         self.pinned = False   # pinned clusters (open issues) are not evicted for space
-        self.data: dict = {}  # per-cluster state owned by other components (growth, samples)
+        self.state: ClusterState | None = None   # kept by the detector (state.py), not the clusterer: None until set
+        self.swept = 0        # posts at the cluster's last sweep (see OnlineClusterer.sweep)
         self.char_posts = -1  # posts when char_top/char_mass were last computed (see OnlineClusterer)
         self.char_top: list[tuple[str, float]] = []
         self.char_mass = 1.0
@@ -119,10 +127,12 @@ class Cluster:
 
 
 class OnlineClusterer:
-    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = 0.25, merge_threshold: float = 0.35,
-                 max_terms_per_cluster: int = 48, max_clusters: int = 50_000,
-                 max_clusters_per_term: int = 16, idle_ttl_s: float = 24 * 3600, min_share: float = 0.05,
-                 id_prefix: str = "c", term_weights: Mapping[str, float] | None = None):
+    def __init__(self, vocabulary: Vocabulary, *, assign_threshold: float = _DEFAULT.assign_threshold,
+                 merge_threshold: float = _DEFAULT.merge_threshold,
+                 max_terms_per_cluster: int = _DEFAULT.max_terms_per_cluster, max_clusters: int = _DEFAULT.max_clusters,
+                 max_clusters_per_term: int = _DEFAULT.max_clusters_per_term, idle_ttl_s: float = _DEFAULT.idle_ttl_s,
+                 min_share: float = _DEFAULT.min_share, id_prefix: str = "c",
+                 term_weights: Mapping[str, float] | None = None):
         for name, v in (("assign_threshold", assign_threshold), ("merge_threshold", merge_threshold)):
             if not 0.0 < v <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {v!r}")
@@ -512,9 +522,9 @@ class OnlineClusterer:
         for c in reversed(self._clusters.values()):
             if c.last_t < since or len(recent) >= limit:
                 break
-            swept = c.data.get("_swept", 0)
+            swept = c.swept
             if c.posts >= min_posts and c.posts >= swept + max(1, swept // 4):   # grew since its last look
-                c.data["_swept"] = c.posts
+                c.swept = c.posts
                 recent.append(c.id)
         merges = 0
         for cid in recent:

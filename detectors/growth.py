@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datasketch import HyperLogLog
 
+from groundswell.config.schema import BurstConfig
+
 
 def first_interval(interval_s: float, t: float, window_s: float) -> int:
     """The first of the intervals overlapping (t - window_s, t] (what a window at ``t`` counts from)."""
@@ -33,7 +35,7 @@ class Growth:
     __slots__ = ("interval_s", "keep", "exact_voices", "_voices", "_hll", "_n_voices", "posts",
                  "_new_voices", "_posts_at")
 
-    def __init__(self, interval_s: int = 300, keep: int = 288, exact_voices: int = 4096):
+    def __init__(self, interval_s: int = BurstConfig().interval_s, keep: int = 288, exact_voices: int = 4096):
         if not interval_s > 0 or keep < 1 or exact_voices < 0:
             raise ValueError("interval_s must be > 0, keep >= 1, exact_voices >= 0")
         self.interval_s = interval_s

@@ -11,12 +11,16 @@ or (for a firing issue that opened recently) the story told in another language,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from groundswell.config.schema import BurstConfig, IssuesConfig
 
 from .clustering import Cluster, OnlineClusterer
-from .growth import Growth
+from .state import ClusterState
 from .text.language import guess_language
 from .times import format_time
+
+_BURST = BurstConfig()   # the defaults of the burst settings the tracker reads are config/schema.py's
 
 
 @dataclass
@@ -52,48 +56,24 @@ class IssueStart:
     post_ids: tuple = ()  # the burst's posts
 
 
-@dataclass
-class IssueSettings:
-    severities: tuple[tuple[str, int], ...] = (("blue", 0), ("yellow", 50), ("orange", 200), ("red", 1000))
-    resolve_after_s: float = 6 * 3600
-    reopen_threshold: float = 0.3
-    refire_threshold: float = 0.5
-    anchor_threshold: float | None = 0.4   # None: fold on overlap only (see IssueTracker.anchoring)
-    memory_s: float = 30 * 86400
-    max_open_issues: int = 5000
-    sample_posts: int = 3
-    top_terms: int = 8
-    growth_intervals: int = 12
-    interval_s: int = 300
-    window_s: float = 3600.0   # the burst test's window: how recent "live" is (see IssueTracker.anchoring)
-    cross_language_window_s: float = 6 * 3600.0   # 0: off (see IssueTracker._cross_language)
-    cross_language_threshold: float = 0.3
-
-    def __post_init__(self):
-        for name in ("reopen_threshold", "refire_threshold"):
-            v = getattr(self, name)
-            if not 0.0 < v <= 1.0:
-                raise ValueError(f"{name} must be in (0, 1], got {v!r}")
-        if self.anchor_threshold is not None and not 0.0 < self.anchor_threshold <= 1.0:
-            raise ValueError(f"anchor_threshold must be in (0, 1] or None, got {self.anchor_threshold!r}")
-        if not 0.0 < self.cross_language_threshold <= 1.0:
-            raise ValueError(f"cross_language_threshold must be in (0, 1], got {self.cross_language_threshold!r}")
-        if self.cross_language_window_s < 0:
-            raise ValueError(f"cross_language_window_s must be >= 0, got {self.cross_language_window_s!r}")
-
-
 ANCHOR_CORE = 0.5    # a fragment's core: its characteristic terms used by at least this share of its strongest's posts
 ANCHOR_PRIOR = 2.0   # documents added to the stream's other uses of a term (a term met twice tells little)
 
 
 class IssueTracker:
-    def __init__(self, clusterer: OnlineClusterer, settings: IssueSettings = IssueSettings(),
-                 display_term=None):
+    """The issues of a clusterer's clusters. ``settings``: the config's ``issues`` section (validated there);
+    ``interval_s`` and ``window_s`` are the burst test's (an alert's growth curve is counted per ``interval_s``; a
+    story is live while it has voices in the last ``window_s``: see ``anchoring``)."""
+
+    def __init__(self, clusterer: OnlineClusterer, settings: IssuesConfig = IssuesConfig(), *,
+                 interval_s: int = _BURST.interval_s, window_s: float = _BURST.window_s, display_term=None):
         self.clusterer = clusterer
         self.settings = settings
+        self.interval_s = interval_s
+        self.window_s = window_s
         self.display_term = display_term or _same
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
-        self.pending: list[dict] = []         # records raised outside a call that returns them (merges)
+        self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
         self.fired: set[str] = set()          # ids of issues an alert went out under, less those merged into another
 
     def __len__(self) -> int:
@@ -107,14 +87,18 @@ class IssueTracker:
         return self._issues
 
     # ----- transitions
-    def _drain(self) -> list[dict]:
-        out, self.pending = self.pending, []
+    def drain(self) -> list[dict]:
+        """The alert records raised since the last call outside a call that returns them (an issue resolved because
+        its cluster merged into another issue's, in ``on_merge``), oldest first; each is returned once. ``flag``,
+        ``on_voice`` and ``tick`` return them with their own; a caller that merges clusters otherwise (the clusterer
+        does, as a post joins) drains them after."""
+        out, self._pending = self._pending, []
         return out
 
     def flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         """A cluster passed the burst test: re-open its resolved issue, fold it into a remembered issue, or open
         a new one (beginning at ``start`` when given)."""
-        return self._flag(cluster, t, score, start) + self._drain()
+        return self._flag(cluster, t, score, start) + self.drain()
 
     def _flag(self, cluster: Cluster, t: float, score: float, start: IssueStart | None = None) -> list[dict]:
         own = self._issues.get(cluster.id)
@@ -157,7 +141,8 @@ class IssueTracker:
         if best is None and self.settings.cross_language_window_s > 0:
             # (only when not folded yet: for this test, and as a new issue's first language) from what the cluster
             # says now (its recent posts, kept with issues.begin_at_burst), else from its first posts
-            texts = cluster.data.get("recent") or cluster.data.get("samples", ())
+            state = cluster.state
+            texts = (state.recent or state.samples) if state is not None else ()
             language = guess_language(text for _, text in texts)
             if language is not None:
                 best = self._cross_language(cluster, language, t)
@@ -181,8 +166,8 @@ class IssueTracker:
                       languages=frozenset((language,)) if language else frozenset())
         if start is not None:
             # a new id: the cluster's older posts were reported under the cluster's, and stay there (not the issue's)
-            n = cluster.data["issues_begun"] = cluster.data.get("issues_begun", 0) + 1
-            issue.id = f"{cluster.id}.{n}"
+            cluster.state.issues_begun += 1
+            issue.id = f"{cluster.id}.{cluster.state.issues_begun}"
             issue.base_posts, issue.base_voices = start.posts_before, start.voices_before
             issue.first_t, issue.samples = start.first_t, tuple(start.samples)
         self.fired.add(issue.id)
@@ -256,8 +241,8 @@ class IssueTracker:
 
     def _recent(self, cluster: Cluster, t: float) -> int:
         """The cluster's new voices in the last ``window_s``."""
-        growth = cluster.data.get("growth")
-        return growth.window(t, self.settings.window_s) if growth is not None else 0
+        state = cluster.state
+        return state.growth.window(t, self.window_s) if state is not None else 0
 
     def core(self, cluster: Cluster) -> list[tuple[str, float]]:
         """The cluster's characteristic terms with at least ``ANCHOR_CORE`` of its strongest term's share."""
@@ -270,7 +255,7 @@ class IssueTracker:
     def on_voice(self, cluster: Cluster, t: float) -> list[dict]:
         """A new voice joined an issue's cluster: escalate when it crosses the next severity."""
         issue = self._issues.get(cluster.id)
-        out = self._drain()
+        out = self.drain()
         if issue is None:
             return out
         issue.last_voice_t = max(issue.last_voice_t, t)
@@ -294,9 +279,9 @@ class IssueTracker:
             if gone.first_t is not None:
                 # the survivor's own posts and voices were never the issue's (counts are already merged here)
                 gone.base_posts += survivor.posts - absorbed.posts
-                g, h = survivor.data.get("growth"), absorbed.data.get("growth")
+                g, h = survivor.state, absorbed.state
                 if g is not None and h is not None:
-                    gone.base_voices += max(g.voices - h.voices, 0)
+                    gone.base_voices += max(g.growth.voices - h.growth.voices, 0)
         elif gone is not None:
             # two issues turned out to be one story: the absorbed one resolves (receivers must not keep it open),
             # the survivor carries on with both clusters' posts and voices
@@ -304,13 +289,13 @@ class IssueTracker:
                 gone.status = "resolved"
                 record = self._emit(gone, survivor, survivor.last_t)
                 record["merged_into"] = self._issues[survivor.id].id
-                self.pending.append(record)
+                self._pending.append(record)
             gone.status = "merged"
             self.fired.discard(gone.id)   # its posts follow it into the survivor (see IssueDetector.reassignments)
 
     def tick(self, t: float) -> list[dict]:
         """Resolve issues that went quiet; forget resolved issues past their memory."""
-        out = self._drain()
+        out = self.drain()
         s = self.settings
         for cid, issue in list(self._issues.items()):
             cluster = self.clusterer.get(cid)
@@ -342,12 +327,12 @@ class IssueTracker:
     @staticmethod
     def _voices(cluster: Cluster, issue: Issue) -> int:
         """The issue's distinct voices: its cluster's, less those from before the issue began."""
-        return cluster.data["growth"].voices - issue.base_voices
+        return cluster.state.growth.voices - issue.base_voices
 
     def _severity_for(self, voices: int) -> int:
         level = 0
-        for i, (_, min_voices) in enumerate(self.settings.severities):
-            if voices >= min_voices:
+        for i, severity in enumerate(self.settings.severities):
+            if voices >= severity.min_voices:
                 level = i
         return level
 
@@ -355,17 +340,17 @@ class IssueTracker:
     def _emit(self, issue: Issue, cluster: Cluster, t: float) -> dict:
         s = self.settings
         issue.seq += 1
-        growth: Growth = cluster.data["growth"]
+        state: ClusterState = cluster.state
         idf = self.clusterer.vocabulary.idf
         ranked = sorted(cluster.weights.items(), key=lambda x: (-x[1] * idf(x[0]), x[0]))
         terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
-        samples = list(issue.samples or cluster.data.get("samples", []))[: s.sample_posts]
+        samples = list(issue.samples or state.samples)[: s.sample_posts]
         title = _title(samples, terms)
         return {
             "alert_id": f"{issue.id}:{issue.seq}",
             "issue_id": issue.id,
             "status": "resolved" if issue.status == "resolved" else "firing",
-            "severity": s.severities[issue.severity][0],
+            "severity": s.severities[issue.severity].name,
             "at": format_time(t),
             "first_post_at": format_time(cluster.created_t if issue.first_t is None else issue.first_t),
             "posts": cluster.posts - issue.base_posts,
@@ -374,10 +359,10 @@ class IssueTracker:
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],
             "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
-            "growth": {"interval_s": s.interval_s, "counts": growth.curve(t, s.growth_intervals)},
+            "growth": {"interval_s": self.interval_s, "counts": state.growth.curve(t, s.growth_intervals)},
             "score": round(issue.score, 2),
             "languages": sorted(issue.languages),
-            "labels": dict(cluster.data.get("labels", {})),
+            "labels": dict(state.labels),
         }
 
 

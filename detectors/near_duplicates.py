@@ -20,11 +20,14 @@ import random
 import struct
 import zlib
 
+from groundswell.config.schema import NearDuplicateConfig
+
 _crc32 = zlib.crc32
 
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
 _LANE = 128   # bits per permutation in the packed hashing below (a * h + b < 2**94)
+_DEFAULT = NearDuplicateConfig()   # the defaults of the settings the config has are config/schema.py's
 
 
 def _lanes(values, bits: int = _LANE) -> int:
@@ -70,8 +73,9 @@ def _packed_hash(seed: int, n: int) -> _PackedHash:
 class NearDuplicates:
     """Finds an earlier post whose token set has Jaccard similarity >= ``threshold`` with a new one."""
 
-    def __init__(self, threshold: float = 0.7, horizon_s: float = 6 * 3600, max_items: int = 200_000,
-                 bands: int = 5, rows: int = 2, min_tokens: int = 3, seed: int = 1):
+    def __init__(self, threshold: float = _DEFAULT.threshold, horizon_s: float = _DEFAULT.horizon_s,
+                 max_items: int = _DEFAULT.max_items, bands: int = 5, rows: int = 2,
+                 min_tokens: int = _DEFAULT.min_tokens, seed: int = 1):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         if not horizon_s > 0 or max_items < 1 or bands < 1 or rows < 1 or min_tokens < 1:

@@ -24,16 +24,20 @@ from __future__ import annotations
 
 from collections import Counter
 
+from groundswell.config.schema import NoveltyConfig, VocabularyConfig
+
 from .burst import poisson_sf
 from .vocabulary import Vocabulary
 
 BATCH_POSTS = 128   # counts are added in batches of at most this many posts ...
 BATCH_S = 300.0     # ... or this much active time
+_DEFAULT = NoveltyConfig()   # the defaults of the settings the config has are config/schema.py's
 
 
 class WordNovelty:
-    def __init__(self, fast_half_life_s: float = 1800.0, slow_half_life_s: float = 7 * 86400.0,
-                 max_gap_s: float = 300.0, min_history_s: float = 10800.0, max_terms: int = 400_000):
+    def __init__(self, fast_half_life_s: float = _DEFAULT.fast_half_life_s,
+                 slow_half_life_s: float = _DEFAULT.slow_half_life_s, max_gap_s: float = _DEFAULT.max_gap_s,
+                 min_history_s: float = _DEFAULT.min_history_s, max_terms: int = VocabularyConfig().max_terms):
         if not 0 < fast_half_life_s < slow_half_life_s:
             raise ValueError("need 0 < fast_half_life_s < slow_half_life_s")
         if not (max_gap_s > 0 and min_history_s >= 0):

@@ -13,9 +13,10 @@ from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
 from .compounds import CompoundSplitter
 from .growth import BucketCounts, Growth, first_interval
-from .issues import IssueSettings, IssueStart, IssueTracker, surprise
+from .issues import IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
 from .novelty import WordNovelty
+from .state import ClusterState
 from .text.everyday import everyday_weights, everyday_zipf
 from .vocabulary import Vocabulary
 
@@ -44,11 +45,6 @@ def _everyday_weights(config) -> dict[str, float] | None:
                          segmenter=config.text.segmenter)
     return everyday_weights(zipf, zipf_from=c.everyday_zipf_from, zipf_to=c.everyday_zipf_to,
                             weight=c.everyday_weight)
-
-
-def data_start(cluster: Cluster) -> int:
-    """The stream's voice count when the cluster was born."""
-    return cluster.data.get("stream_at_start", 0)
 
 
 class IssueDetector:
@@ -82,15 +78,7 @@ class IssueDetector:
             false_alarms_per_day=c.burst.false_alarms_per_day, background_share=c.burst.background_share,
             window_s=c.burst.window_s, min_voices=c.burst.min_voices, min_growth=c.burst.min_growth)
         self.interval_s = c.burst.interval_s
-        self.issues = IssueTracker(self.clusterer, IssueSettings(
-            severities=tuple((s.name, s.min_voices) for s in c.issues.severities),
-            resolve_after_s=c.issues.resolve_after_s, reopen_threshold=c.issues.reopen_threshold,
-            refire_threshold=c.issues.refire_threshold, anchor_threshold=c.issues.anchor_threshold,
-            cross_language_window_s=c.issues.cross_language_window_s,
-            cross_language_threshold=c.issues.cross_language_threshold,
-            memory_s=c.issues.memory_s, max_open_issues=c.issues.max_open_issues,
-            sample_posts=c.issues.sample_posts, top_terms=c.issues.top_terms,
-            growth_intervals=c.issues.growth_intervals, interval_s=c.burst.interval_s, window_s=c.burst.window_s))
+        self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s)
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
         n = c.novelty
@@ -167,21 +155,20 @@ class IssueDetector:
             self.novelty.learn_one(terms, t)
         self._remember(post.id, cluster.id, t)
 
-        data = cluster.data
-        growth = data.get("growth")
-        if growth is None:
-            growth = data["growth"] = Growth(interval_s=self.interval_s, keep=self._keep_intervals)
-            data["samples"] = []
-            data["recent"] = collections.deque(maxlen=self._recent_samples)   # for an issue that begins later
-            data["stream_at_start"] = self._stream_total
-            data["labels"] = {k: v for k, v in (("lang", post.lang), ("source", post.source),
-                                                 ("region", post.region)) if v}
+        state = cluster.state
+        if state is None:
+            state = cluster.state = ClusterState(
+                Growth(interval_s=self.interval_s, keep=self._keep_intervals),
+                recent=collections.deque(maxlen=self._recent_samples),   # for an issue that begins later
+                stream_at_start=self._stream_total,
+                labels={k: v for k, v in (("lang", post.lang), ("source", post.source), ("region", post.region)) if v})
+        growth = state.growth
         if copy_of is None and post.text:
             sample = (post.id, post.text[:280])
-            samples = data["samples"]
+            samples = state.samples
             if len(samples) < self.config.issues.sample_posts:
                 samples.append(sample)
-            data["recent"].append(sample)   # (kept only with issues.begin_at_burst: maxlen 0 otherwise)
+            state.recent.append(sample)   # (kept only with issues.begin_at_burst: maxlen 0 otherwise)
 
         voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
         if post.author is not None or copy_of is None:
@@ -193,9 +180,7 @@ class IssueDetector:
                 out += self.issues.on_voice(cluster, t)
             elif growth.voices >= self.burst.min_voices:   # a new cluster, or a resolved issue flaring up again
                 out += self._test(cluster, growth, t)
-        if self.issues.pending:
-            out += self.issues.pending
-            self.issues.pending = []
+        out += self.issues.drain()
         for a in out:
             if a["status"] == "firing" and a["issue_id"] not in self._fired_after:
                 self._fired_after[a["issue_id"]] = self._forgotten + len(self._post_cluster)
@@ -264,7 +249,7 @@ class IssueDetector:
         if not ids:
             return None
         ids.reverse()
-        texts = dict(cluster.data.get("recent", ()))
+        texts = dict(cluster.state.recent)
         samples = [(pid, texts[pid]) for pid in ids if pid in texts][: self.config.issues.sample_posts]
         return IssueStart(posts_before=cluster.posts - len(ids), voices_before=before, first_t=first_t,
                           samples=tuple(samples), post_ids=tuple(ids))
@@ -279,7 +264,7 @@ class IssueDetector:
         # the cluster's own share of the stream before this window: an everyday topic keeps its share as the
         # day's volume rises and falls; a new story's share jumps
         before = growth.voices - n
-        stream_before = self._stream_total - stream_n - data_start(cluster)
+        stream_before = self._stream_total - stream_n - cluster.state.stream_at_start
         own_share = before / stream_before if before > 0 and stream_before >= bt.min_voices else 0.0
         return bt.p_value(n, stream_n, own_share)
 
@@ -354,14 +339,11 @@ class IssueDetector:
 
     def _on_merge(self, survivor: Cluster, absorbed: Cluster) -> None:
         self._merged_since_report = True
-        g = absorbed.data.get("growth")
-        if g is not None:
-            if "growth" in survivor.data:
-                survivor.data["growth"].absorb(g)
-                room = self.config.issues.sample_posts - len(survivor.data["samples"])
-                survivor.data["samples"].extend(absorbed.data["samples"][:max(room, 0)])
+        if absorbed.state is not None:
+            if survivor.state is not None:
+                survivor.state.absorb(absorbed.state, self.config.issues.sample_posts)
             else:
-                survivor.data.update(absorbed.data)
+                survivor.state = absorbed.state
         self.issues.on_merge(survivor, absorbed)
 
     def tick(self, t: float) -> list[dict]:

@@ -16,9 +16,14 @@ import math
 from itertools import repeat
 from operator import add
 
+from groundswell.config.schema import VocabularyConfig
+
+_DEFAULT = VocabularyConfig()   # the defaults of the settings the config has are config/schema.py's
+
 
 class Vocabulary:
-    def __init__(self, half_life_s: float = 3 * 86400, max_terms: int = 400_000, prior_docs: float = 50.0):
+    def __init__(self, half_life_s: float = _DEFAULT.half_life_s, max_terms: int = _DEFAULT.max_terms,
+                 prior_docs: float = 50.0):
         if not (half_life_s > 0 and prior_docs >= 0) or max_terms < 10:
             raise ValueError("half_life_s and prior_docs must be positive, max_terms >= 10")
         self.half_life_s = half_life_s

@@ -17,12 +17,13 @@ pseudonymised inside the parser; the clear id never leaves it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import orjson
+
+from groundswell.detectors.times import format_time   # (the one format_time, as the alerts write event times)
 
 REASONS = frozenset(
     {
@@ -42,14 +43,6 @@ REASONS = frozenset(
 MAX_ID_CHARS = 256
 RAW_KEEP_CHARS = 2_000
 OPTIONAL_FIELDS = ("source", "lang", "region", "url", "repost_of")
-
-
-def format_time(t: float) -> str:
-    """Epoch seconds -> RFC 3339 UTC ``...Z``; milliseconds only when fractional."""
-    ms = round(t * 1000)
-    secs, frac = divmod(ms, 1000)
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs))
-    return f"{base}.{frac:03d}Z" if frac else f"{base}Z"
 
 
 @dataclass(frozen=True, slots=True)

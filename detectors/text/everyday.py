@@ -26,12 +26,16 @@ from typing import Mapping
 
 import wordfreq
 
+from groundswell.config.schema import TextConfig
+
 from .segment import Tokenizer
+
+_TEXT = TextConfig()   # the defaults of the settings the config has are config/schema.py's
 
 
 @functools.lru_cache(maxsize=8)
-def everyday_zipf(*, languages: tuple[str, ...], zipf_from: float, stem_english: bool = True,
-                  fold_accents: bool = True, segmenter: str = "rjieba") -> Mapping[str, float]:
+def everyday_zipf(*, languages: tuple[str, ...], zipf_from: float, stem_english: bool = _TEXT.stem_english,
+                  fold_accents: bool = _TEXT.fold_accents, segmenter: str = _TEXT.segmenter) -> Mapping[str, float]:
     """Term -> Zipf frequency, for the terms more common than ``zipf_from`` in one of ``languages`` (wordfreq's
     codes; the defaults live in the config: ``clustering.everyday_languages`` and ``everyday_zipf_from``), as a
     ``Tokenizer`` with these settings writes them (a word that is not one term, e.g. a stopword, is left out).

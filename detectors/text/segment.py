@@ -43,9 +43,13 @@ from typing import Any
 
 import Stemmer
 
+from groundswell.config.schema import TextConfig
+
 from .normalize import clean
 
 __all__ = ["Tokenizer", "load_stopwords"]
+
+_TEXT = TextConfig()   # the defaults of the settings the config has are config/schema.py's
 
 _HAN_CHAR_RE = re.compile("[\u4e00-\u9fd5]")
 # A word: letters/digits (any script) joined by internal ' or -. Possessive quantifiers: without
@@ -161,11 +165,11 @@ class Tokenizer:
         self,
         *,
         min_token_chars: int = 2,
-        max_tokens: int = 512,
-        stem_english: bool = True,
-        fold_accents: bool = True,
+        max_tokens: int = _TEXT.max_tokens,
+        stem_english: bool = _TEXT.stem_english,
+        fold_accents: bool = _TEXT.fold_accents,
         extra_stopwords: Iterable[str] = (),
-        segmenter: str = "rjieba",
+        segmenter: str = _TEXT.segmenter,
         hmm: bool = True,
         mode: str = "accurate",
         split_hashtags: bool = True,

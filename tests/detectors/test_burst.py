@@ -1,9 +1,7 @@
 """poisson_sf and BurstTest (detectors/burst.py): the Poisson tail and the burst test's cut."""
 from __future__ import annotations
 
-import copy
 import math
-import pickle
 
 import pytest
 from hypothesis import given, settings
@@ -151,12 +149,3 @@ def test_p_value_falls_with_voices_and_rises_with_chatter():
     assert bt.p_value(12, 300, 0.0) < bt.p_value(8, 300, 0.0) < bt.p_value(4, 300, 0.0)
     assert bt.p_value(10, 300, 0.0) < bt.p_value(10, 900, 0.0)      # more stream volume, less surprising
     assert bt.p_value(10, 300, 0.0) < bt.p_value(10, 300, 0.05)     # a topic that always has 5%: less surprising
-
-
-@pytest.mark.parametrize("how", [copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))], ids=["deepcopy", "pickle"])
-def test_round_trip(how):
-    bt = BurstTest(false_alarms_per_day=2.0, background_share=0.02, window_s=1800, min_voices=4)
-    clone = how(bt)
-    for n, s, r in [(3, 100, 0.0), (9, 300, 0.03), (40, 5000, 0.01)]:
-        assert clone.p_value(n, s, r) == bt.p_value(n, s, r)
-    assert clone.alpha(12345.0) == bt.alpha(12345.0)

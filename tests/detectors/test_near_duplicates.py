@@ -1,13 +1,11 @@
 """NearDuplicates (detectors/near_duplicates.py): MinHash/LSH near-copy finder with bounded memory.
 
 Properties, not tuned numbers: every match it reports really is a near-copy (exact Jaccard >= threshold), what it
-just learned it finds again, memory stays within ``max_items`` and ``horizon_s``, and it is deterministic and
-survives copy/pickle mid-stream.
+just learned it finds again, and memory stays within ``max_items`` and ``horizon_s``. (That it is deterministic and
+survives copy/pickle mid-stream, as every detector component: test_checks.py.)
 """
 from __future__ import annotations
 
-import copy
-import pickle
 import random
 
 import pytest
@@ -15,12 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groundswell.detectors.near_duplicates import NearDuplicates
-
-ROUND_TRIPS = {
-    "deepcopy": copy.deepcopy,
-    "pickle": lambda obj: pickle.loads(pickle.dumps(obj)),
-}
-
 
 def jaccard(a, b) -> float:
     a, b = set(a), set(b)
@@ -168,47 +160,6 @@ def test_a_copy_arriving_after_the_horizon_is_new():
     nd.learn_one("other", "lunch noodles rain umbrella".split(), t=61.0)   # moves time on
     assert nd.learn_one("b", toks, t=62.0) is None
     assert nd.predict_one(toks) == "b"
-
-
-# ---------------------------------------------------------------- inputs, determinism, copies
-
-
-def test_inputs_not_mutated():
-    nd = NearDuplicates()
-    toks = ["b", "a", "c", "a", "d"]
-    before = list(toks)
-    nd.learn_one("p", toks, t=0.0)
-    nd.predict_one(toks)
-    nd.learn_one("q", toks, t=1.0)
-    assert toks == before
-
-
-def _feed(nd, posts):
-    return [(nd.learn_one(pid, toks, t), nd.predict_one(toks[::2] + ["zz"]), len(nd)) for pid, toks, t in posts]
-
-
-def test_seeded_determinism():
-    posts = stream(seed=11, n=300)
-    a, b = NearDuplicates(seed=7, max_items=80, horizon_s=1500), NearDuplicates(seed=7, max_items=80, horizon_s=1500)
-    assert _feed(a, posts) == _feed(b, posts)
-
-
-@pytest.mark.parametrize("how", ROUND_TRIPS)
-def test_round_trip_mid_stream(how):
-    posts = stream(seed=3, n=400)
-    nd = NearDuplicates(seed=4, max_items=100, horizon_s=2000)
-    _feed(nd, posts[:200])
-    clone = ROUND_TRIPS[how](nd)
-    assert len(clone) == len(nd)
-    assert _feed(clone, posts[200:]) == _feed(nd, posts[200:])
-
-
-def test_clone_is_independent():
-    nd = NearDuplicates()
-    nd.learn_one("a", "one two three four".split(), t=0.0)
-    clone = copy.deepcopy(nd)
-    clone.learn_one("b", "five six seven eight".split(), t=1.0)
-    assert len(nd) == 1 and nd.predict_one("five six seven eight".split()) is None
 
 
 class _PlainNearDuplicates(NearDuplicates):

@@ -1,4 +1,4 @@
-"""format_time (detectors/times.py): RFC 3339 UTC for event times."""
+"""format_time (detectors/times.py): RFC 3339 UTC for event times, the one formatter (alerts and streams use it)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +17,15 @@ def test_known_values():
     assert format_time(0) == "1970-01-01T00:00:00Z"
     assert format_time(1_714_521_600) == "2024-05-01T00:00:00Z"
     assert format_time(1_714_521_600.25) == "2024-05-01T00:00:00.250Z"
+    assert format_time(1.9996) == "1970-01-01T00:00:01.999Z"   # down to the millisecond, never up
+
+
+def test_one_format_time():
+    """The alerts and the input contract write times with this one function (they once had copies that disagreed
+    below a millisecond)."""
+    from groundswell.alerts import durations
+    from groundswell.streams import contract
+    assert durations.format_time is format_time and contract.format_time is format_time
 
 
 @given(TIMES)

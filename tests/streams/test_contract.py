@@ -105,7 +105,7 @@ def test_repost_may_have_empty_or_missing_text(parser):
 def test_format_time():
     assert format_time(1351382403) == "2012-10-28T00:00:03Z"
     assert format_time(1351382403.5) == "2012-10-28T00:00:03.500Z"
-    assert format_time(1351382403.9999) == "2012-10-28T00:00:04Z"
+    assert format_time(1351382403.9999) == "2012-10-28T00:00:03.999Z"   # (down to the millisecond, as alerts)
     assert format_time(1351382403.001) == "2012-10-28T00:00:03.001Z"
 
 
