@@ -9,14 +9,23 @@ range); optional ``author`` (string or int), ``source``, ``lang``,
 ``region``, ``url``, ``repost_of`` (strings).  ``null`` or ``""`` for an
 optional field means absent; an empty ``id`` counts as missing.  Unknown
 fields are ignored and not carried.  A leading UTF-8 BOM is tolerated.
+``source``, ``lang`` and ``region`` (labels of alerts, shard keys) are at most
+:data:`MAX_LABEL_CHARS` characters, ``repost_of`` at most 256.
 
 :meth:`PostParser.parse` never raises: it returns a :class:`Post` or a
 :class:`Reject` whose ``reason`` is one of :data:`REASONS`.  The author is
-pseudonymised inside the parser; the clear id never leaves it.
+pseudonymised inside the parser; the clear id never leaves it: a reject
+keeps a bounded :func:`excerpt` of the line in which only the values of the
+contract's own fields are shown (the author's, and every unknown field's,
+are masked), never the raw line.
+
+>>> excerpt(b'{"id": "p1", "author": "alice", "user": {"name": "alice"}, "created_at": "2024-05-20T20:00:00Z"')
+'{"id": "p1", "author": "…", "…": {…}, "created_at": "2024-05-20T20:00:00Z"'
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,10 +46,16 @@ REASONS = frozenset(
         "bad_timestamp",
         "timestamp_out_of_range",
         "id_too_long",
+        "label_too_long",
     }
 )
+#: reasons the hosts add after parsing: ``late`` and ``future`` (event time, streams/ordering.py),
+#: ``duplicate_id`` (streams/detection.py), ``corrupt_input`` (a compressed file that breaks, streams/sources.py)
+HOST_REASONS = frozenset({"late", "future", "duplicate_id", "corrupt_input"})
+ALL_REASONS = REASONS | HOST_REASONS
 MAX_ID_CHARS = 256
-RAW_KEEP_CHARS = 2_000
+MAX_LABEL_CHARS = 100
+EXCERPT_CHARS = 300
 OPTIONAL_FIELDS = ("source", "lang", "region", "url", "repost_of")
 
 
@@ -77,25 +92,172 @@ class Post:
         return d
 
 
-def _safe_raw(raw: bytes | str) -> str:
-    """Printable, JSON-safe, truncated copy of an offending line."""
-    if isinstance(raw, str):
-        raw = raw[: RAW_KEEP_CHARS + 1].encode("utf-8", "surrogatepass")
-    elif isinstance(raw, (bytes, bytearray, memoryview)):
-        raw = bytes(raw[: 4 * RAW_KEEP_CHARS + 4])
-    else:
-        return f"<{type(raw).__name__}>"
-    s = raw.decode("utf-8", "replace").rstrip("\r\n")
-    return s[:RAW_KEEP_CHARS]
+# Values shown in a reject's excerpt: the contract's fields (cut to this many chars); the author's value and every
+# unknown field (a raw tweet's "user" object holds the author too) are masked, whatever the line looks like.
+_SHOWN = {"id": 80, "text": 120, "created_at": 64, "source": 40, "lang": 40, "region": 40, "url": 80, "repost_of": 80}
+_KEYS_SHOWN = frozenset(_SHOWN) | {"author"}
+_SCAN_CHARS = 65_536            # an excerpt comes from the start of a line: a 16 MB line is not scanned whole
+_MASK = "…"
+_STRUCTURE = frozenset('{}[]:,"')
+
+
+def excerpt(raw: bytes | str | object, limit: int = EXCERPT_CHARS) -> str:
+    """A bounded, author-free view of an input line for a reject record: its JSON structure and the values of the
+    contract's fields (``id``, ``text``, ``created_at``, labels, cut short); the values of ``author``, of unknown
+    fields and of anything nested are replaced by ``…``. Works on broken JSON and invalid UTF-8 too (a lexer, not a
+    parser): what cannot be read as a shown field's value is masked. Never raises."""
+    try:
+        if isinstance(raw, (bytes, bytearray, memoryview)):
+            text = bytes(raw[: 4 * _SCAN_CHARS]).decode("utf-8", "replace")
+        elif isinstance(raw, str):
+            text = raw[:_SCAN_CHARS]
+        else:
+            return f"<{type(raw).__name__}>"
+        return _mask(text, limit).encode("utf-8", "replace").decode("utf-8")   # no lone surrogates
+    except Exception:                   # defensive: an excerpt must never stop a reject from being written
+        return ""
+
+
+def _mask(s: str, limit: int) -> str:
+    out: list[str] = []
+    size = 0
+    n = len(s)
+    i = 0
+    depth = 0                        # open containers (only the first one, if an object, shows anything)
+    top_object = False               # the line opened with "{"
+    state = ""                       # in the top-level object: "key", "colon", "value" or "after" (a value was seen)
+    key: str | None = None           # the top-level key whose value may come next
+
+    def put(piece: str) -> bool:
+        nonlocal size
+        out.append(piece)
+        size += len(piece)
+        return size < limit
+
+    def string_end(j: int) -> int:   # index after the closing quote of the string opened at j - 1
+        while j < n:
+            c = s[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == '"':
+                return j + 1
+            j += 1
+        return n
+
+    def skip_nested(j: int) -> int:  # index after the container opened at j - 1 (or the end of the text)
+        level = 1
+        while j < n and level:
+            c = s[j]
+            if c == '"':
+                j = string_end(j + 1)
+                continue
+            if c in "{[":
+                level += 1
+            elif c in "}]":
+                level -= 1
+            j += 1
+        return j
+
+    while i < n:
+        c = s[i]
+        if c in " \t\r\n":
+            while i < n and s[i] in " \t\r\n":
+                i += 1
+            if not put(" "):
+                break
+            continue
+        in_top = depth == 1 and top_object
+        if c == '"':
+            j = string_end(i + 1)
+            body = s[i + 1: j - 1] if j > i + 1 and s[j - 1] == '"' else s[i + 1: j]
+            if in_top and state == "key":
+                key = body if body in _KEYS_SHOWN else None
+                piece = f'"{body}"' if key is not None else f'"{_MASK}"'
+                state = "colon"
+            elif in_top and state == "value" and key in _SHOWN:
+                cut = _SHOWN[key]
+                piece = '"' + (body if len(body) <= cut else body[:cut] + _MASK) + '"'
+                state = "after"
+            else:
+                piece = f'"{_MASK}"'
+                state = "after"
+            if not put(piece):
+                break
+            i = j
+            continue
+        if c in "{[":
+            if depth == 0:
+                depth, top_object = 1, c == "{"
+                state, key = "key", None
+                if not put(c):
+                    break
+                i += 1
+                continue
+            i = skip_nested(i + 1)          # nested values are never shown
+            state = "after"
+            if not put(c + _MASK + ("}" if c == "{" else "]")):
+                break
+            continue
+        if c in "}]":
+            depth = max(0, depth - 1)
+            if not put(c):
+                break
+            i += 1
+            continue
+        if c == ":":
+            state = "value" if state == "colon" else "after"
+            if not put(": " if in_top else ":"):
+                break
+            i += 1
+            while i < n and s[i] in " \t":
+                i += 1
+            continue
+        if c == ",":
+            state, key = "key", None
+            if not put(", " if in_top else ","):
+                break
+            i += 1
+            while i < n and s[i] in " \t":
+                i += 1
+            continue
+        j = i                                # a bare token: number, true/false/null, or junk
+        while j < n and s[j] not in _STRUCTURE and s[j] not in " \t\r\n":
+            j += 1
+        token = s[i:j]
+        if in_top and state == "value" and key in _SHOWN:
+            piece = token if len(token) <= 40 else token[:40] + _MASK
+        else:
+            piece = _MASK
+        state = "colon" if in_top and state == "key" else "after"
+        if state == "colon":
+            key = None
+        if not put(piece):
+            break
+        i = j
+    text = "".join(out)
+    if i < n or len(text) > limit:
+        text = text[: max(0, limit - 1)].rstrip() + _MASK
+    return text
+
+
+def post_excerpt(post: dict, limit: int = EXCERPT_CHARS) -> str:
+    """The excerpt of a post already accepted by the parser (a clean post dict): its contract fields, no author
+    (not even the pseudonym: with the public default key it can be recomputed from a clear id)."""
+    shown = {"id": post.get("id"), "created_at": format_time(post["t"]) if "t" in post else post.get("created_at"),
+             "text": post.get("text")}
+    shown.update({k: post[k] for k in ("source", "lang", "region", "repost_of") if post.get(k)})
+    return excerpt(orjson.dumps(shown), limit)
 
 
 @dataclass(frozen=True, slots=True)
 class Reject:
-    """A refused line: ``reason`` (machine-readable), ``detail`` (human), ``raw``."""
+    """A refused line: ``reason`` (machine-readable), ``detail`` (human), ``excerpt`` (bounded, author-free:
+    see :func:`excerpt`). The raw line itself is never kept."""
 
     reason: str
     detail: str
-    raw: str
+    excerpt: str
 
     def to_json(
         self,
@@ -104,7 +266,7 @@ class Reject:
         line_no: int | None = None,
         offset: int | None = None,
     ) -> dict:
-        d: dict = {"reason": self.reason, "detail": self.detail, "raw": self.raw}
+        d: dict = {"reason": self.reason, "detail": self.detail, "excerpt": self.excerpt}
         if source is not None:
             d["source"] = source
         if line_no is not None:
@@ -130,6 +292,10 @@ def _wrong_type(field: str, v: object, expected: str = "string") -> None:
     raise _Rejected("wrong_type", f"{field}: expected {expected}, got {_type_name(v)}")
 
 
+def _too_long(field: str, v: str) -> None:
+    raise _Rejected("label_too_long", f"{field}: {len(v)} chars > {MAX_LABEL_CHARS}")
+
+
 _fromiso = datetime.fromisoformat
 _EPOCH = datetime(1970, 1, 1)
 _OFFSETS: dict[str, int] = {}  # "+08:00" -> 28800; at most 2 * 24 * 60 entries
@@ -148,6 +314,9 @@ def _offset(s: str) -> int | None:
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _SHAPES = frozenset({"--T::", "--t::", "-- ::"})
+# what fromisoformat may read: ASCII digits in the RFC 3339 shape, an optional fraction, nothing else (it would
+# take a trailing NUL, other digits than ASCII ones...)
+_NAIVE_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?", re.ASCII)
 _S = [getattr(Post, f).__set__ for f in Post.__slots__]
 
 
@@ -197,10 +366,10 @@ class PostParser:
         try:
             return self._parse(raw)
         except _Rejected as r:
-            return Reject(r.reason, r.detail, _safe_raw(raw))
+            return Reject(r.reason, r.detail, excerpt(raw))
         except Exception as e:  # defensive: the contract is "never raise"
             try:
-                return Reject("invalid_json", f"unparseable: {type(e).__name__}", _safe_raw(raw))
+                return Reject("invalid_json", f"unparseable: {type(e).__name__}", excerpt(raw))
             except Exception:
                 return Reject("invalid_json", "unparseable input", "")
 
@@ -248,14 +417,23 @@ class PostParser:
 
         # Optional strings: None/"" mean absent; any other non-str is rejected.
         source = get("source")
-        if source.__class__ is not str and source is not None:
-            _wrong_type("source", source)
+        if source.__class__ is not str:
+            if source is not None:
+                _wrong_type("source", source)
+        elif len(source) > MAX_LABEL_CHARS:
+            _too_long("source", source)
         lang = get("lang")
-        if lang.__class__ is not str and lang is not None:
-            _wrong_type("lang", lang)
+        if lang.__class__ is not str:
+            if lang is not None:
+                _wrong_type("lang", lang)
+        elif len(lang) > MAX_LABEL_CHARS:
+            _too_long("lang", lang)
         region = get("region")
-        if region.__class__ is not str and region is not None:
-            _wrong_type("region", region)
+        if region.__class__ is not str:
+            if region is not None:
+                _wrong_type("region", region)
+        elif len(region) > MAX_LABEL_CHARS:
+            _too_long("region", region)
         url = get("url")
         if url.__class__ is not str and url is not None:
             _wrong_type("url", url)
@@ -263,6 +441,8 @@ class PostParser:
         if repost_of.__class__ is not str and repost_of is not None:
             _wrong_type("repost_of", repost_of)
         repost_of = repost_of or None
+        if repost_of is not None and len(repost_of) > MAX_ID_CHARS:
+            raise _Rejected("id_too_long", f"repost_of: {len(repost_of)} chars > {MAX_ID_CHARS}")
 
         text = get("text")
         if text.__class__ is not str:
@@ -329,6 +509,8 @@ class PostParser:
                     off = _offset(v[-6:])
                     if off is None:
                         raise _Rejected("bad_timestamp", f"created_at: needs Z or +HH:MM offset: {v[:64]!r}")
+            if _NAIVE_RE.fullmatch(naive) is None:
+                raise _Rejected("bad_timestamp", f"created_at: not RFC 3339: {v[:64]!r}")
             try:
                 dt = _fromiso(naive)
                 t = (dt - _EPOCH).total_seconds() - off
