@@ -89,11 +89,11 @@ def redact(text: str) -> str:
     """``text`` with registered secrets, URL paths and queries, token parameters and bearer tokens masked."""
     if not text:
         return text
+    if "://" in text:                   # first: a URL keeps its host, whatever secret its path holds
+        text = _URL_RE.sub(_url, text)
     for s in _ORDERED:
         if s in text:
             text = text.replace(s, MASK)
-    if "://" in text:
-        text = _URL_RE.sub(_url, text)
     if "=" in text:
         text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {MASK}", text)
