@@ -118,59 +118,36 @@ def excerpt(raw: bytes | str | object, limit: int = EXCERPT_CHARS) -> str:
         return ""
 
 
+# one token of a JSON-ish line: a string (to its closing quote, or the end), a structural character, blanks, or a
+# bare run (number, literal, junk). Linear: a string's body is a run of plain characters and escape pairs.
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*+"?|[{}\[\]:,]|[ \t\r\n]+|[^ \t\r\n{}\[\]:,"]+|\\')
+_MAX_TOKENS = 4_000          # bounds the work of one excerpt, whatever the line
+
+
 def _mask(s: str, limit: int) -> str:
     out: list[str] = []
     size = 0
-    n = len(s)
-    i = 0
-    depth = 0                        # open containers (only the first one, if an object, shows anything)
-    top_object = False               # the line opened with "{"
-    state = ""                       # in the top-level object: "key", "colon", "value" or "after" (a value was seen)
-    key: str | None = None           # the top-level key whose value may come next
-
-    def put(piece: str) -> bool:
-        nonlocal size
-        out.append(piece)
-        size += len(piece)
-        return size < limit
-
-    def string_end(j: int) -> int:   # index after the closing quote of the string opened at j - 1
-        while j < n:
-            c = s[j]
-            if c == "\\":
-                j += 2
-                continue
-            if c == '"':
-                return j + 1
-            j += 1
-        return n
-
-    def skip_nested(j: int) -> int:  # index after the container opened at j - 1 (or the end of the text)
-        level = 1
-        while j < n and level:
-            c = s[j]
-            if c == '"':
-                j = string_end(j + 1)
-                continue
+    depth = 0                    # open containers; only the first one, if an object, shows anything
+    skip = 0                     # > 0: inside a nested container being masked (its depth)
+    top_object = False
+    state = ""                   # in the top-level object: "key", "colon", "value" or "after" (a value was seen)
+    key: str | None = None       # the top-level key whose value may come next
+    complete = True
+    for n, m in enumerate(_TOKEN_RE.finditer(s)):
+        if n >= _MAX_TOKENS or size >= limit:
+            complete = False
+            break
+        tok = m.group()
+        c = tok[0]
+        if skip:
             if c in "{[":
-                level += 1
+                skip += 1
             elif c in "}]":
-                level -= 1
-            j += 1
-        return j
-
-    while i < n:
-        c = s[i]
-        if c in " \t\r\n":
-            while i < n and s[i] in " \t\r\n":
-                i += 1
-            if not put(" "):
-                break
+                skip -= 1
             continue
         in_top = depth == 1 and top_object
         if c == '"':
-            j = string_end(i + 1)
-            body = s[i + 1: j - 1] if j > i + 1 and s[j - 1] == '"' else s[i + 1: j]
+            body = tok[1:-1] if len(tok) > 1 and tok[-1] == '"' else tok[1:]
             if in_top and state == "key":
                 key = body if body in _KEYS_SHOWN else None
                 piece = f'"{body}"' if key is not None else f'"{_MASK}"'
@@ -182,63 +159,86 @@ def _mask(s: str, limit: int) -> str:
             else:
                 piece = f'"{_MASK}"'
                 state = "after"
-            if not put(piece):
-                break
-            i = j
-            continue
-        if c in "{[":
+        elif c in "{[":
             if depth == 0:
                 depth, top_object = 1, c == "{"
                 state, key = "key", None
-                if not put(c):
-                    break
-                i += 1
-                continue
-            i = skip_nested(i + 1)          # nested values are never shown
-            state = "after"
-            if not put(c + _MASK + ("}" if c == "{" else "]")):
-                break
-            continue
-        if c in "}]":
+                piece = c
+            else:                                  # nested values are never shown
+                skip, state = 1, "after"
+                piece = c + _MASK + ("}" if c == "{" else "]")
+        elif c in "}]":
             depth = max(0, depth - 1)
-            if not put(c):
-                break
-            i += 1
-            continue
-        if c == ":":
+            piece = c
+        elif c == ":":
             state = "value" if state == "colon" else "after"
-            if not put(": " if in_top else ":"):
-                break
-            i += 1
-            while i < n and s[i] in " \t":
-                i += 1
-            continue
-        if c == ",":
+            piece = ": " if in_top else ":"
+        elif c == ",":
             state, key = "key", None
-            if not put(", " if in_top else ","):
-                break
-            i += 1
-            while i < n and s[i] in " \t":
-                i += 1
-            continue
-        j = i                                # a bare token: number, true/false/null, or junk
-        while j < n and s[j] not in _STRUCTURE and s[j] not in " \t\r\n":
-            j += 1
-        token = s[i:j]
-        if in_top and state == "value" and key in _SHOWN:
-            piece = token if len(token) <= 40 else token[:40] + _MASK
-        else:
-            piece = _MASK
-        state = "colon" if in_top and state == "key" else "after"
-        if state == "colon":
-            key = None
-        if not put(piece):
-            break
-        i = j
+            piece = ", " if in_top else ","
+        elif c in " \t\r\n":
+            if out and out[-1].endswith(" "):
+                continue
+            piece = " "
+        else:                                      # a bare token: number, true/false/null, or junk
+            if in_top and state == "value" and key in _SHOWN:
+                piece = tok if len(tok) <= 40 else tok[:40] + _MASK
+            else:
+                piece = _MASK
+            if in_top and state == "key":
+                state, key = "colon", None
+            else:
+                state = "after"
+        out.append(piece)
+        size += len(piece)
     text = "".join(out)
-    if i < n or len(text) > limit:
+    if not complete or len(text) > limit:
         text = text[: max(0, limit - 1)].rstrip() + _MASK
     return text
+
+
+def _shown(v: object, cut: int) -> str:
+    if v.__class__ is str:
+        s = orjson.dumps(v if len(v) <= cut else v[:cut] + _MASK).decode()
+    elif v is None or v.__class__ in (bool, int, float):
+        s = orjson.dumps(v).decode() if v.__class__ is not int or -(2**63) <= v < 2**64 else str(v)[:40] + _MASK
+    elif isinstance(v, dict):
+        return "{" + _MASK + "}"
+    elif isinstance(v, list):
+        return "[" + _MASK + "]"
+    else:
+        return _MASK
+    return s
+
+
+def object_excerpt(obj: dict, limit: int = EXCERPT_CHARS) -> str:
+    """The excerpt of a line that parsed as an object (most rejects): what :func:`excerpt` shows, without
+    lexing the line again."""
+    parts = []
+    size = 0
+    for k, v in obj.items():
+        if k in _SHOWN:
+            part = f'"{k}": {_shown(v, _SHOWN[k])}'
+        elif k == "author":
+            part = f'"author": {_mask_value(v)}'
+        else:
+            part = f'"{_MASK}": {_mask_value(v)}'
+        parts.append(part)
+        size += len(part) + 2
+        if size > limit:
+            break
+    text = "{" + ", ".join(parts) + "}"
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + _MASK
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _mask_value(v: object) -> str:
+    if isinstance(v, dict):
+        return "{" + _MASK + "}"
+    if isinstance(v, list):
+        return "[" + _MASK + "]"
+    return f'"{_MASK}"' if v.__class__ is str else _MASK
 
 
 def post_excerpt(post: dict, limit: int = EXCERPT_CHARS) -> str:
@@ -247,7 +247,7 @@ def post_excerpt(post: dict, limit: int = EXCERPT_CHARS) -> str:
     shown = {"id": post.get("id"), "created_at": format_time(post["t"]) if "t" in post else post.get("created_at"),
              "text": post.get("text")}
     shown.update({k: post[k] for k in ("source", "lang", "region", "repost_of") if post.get(k)})
-    return excerpt(orjson.dumps(shown), limit)
+    return object_excerpt(shown, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +359,7 @@ class PostParser:
         # the last created_at string and its epoch seconds: posts of one stream often share a timestamp (a
         # snapshot of hot topics, a second of tweets), and the conversion is a pure function of the string
         self._last_ts: tuple[str | None, float] = (None, 0.0)
+        self._obj: dict | None = None     # the line being parsed, once it is known to be an object (for excerpts)
 
     # -- public -----------------------------------------------------------
     def parse(self, raw: bytes | str) -> Post | Reject:
@@ -366,7 +367,8 @@ class PostParser:
         try:
             return self._parse(raw)
         except _Rejected as r:
-            return Reject(r.reason, r.detail, excerpt(raw))
+            obj = self._obj
+            return Reject(r.reason, r.detail, object_excerpt(obj) if obj is not None else excerpt(raw))
         except Exception as e:  # defensive: the contract is "never raise"
             try:
                 return Reject("invalid_json", f"unparseable: {type(e).__name__}", excerpt(raw))
@@ -382,6 +384,7 @@ class PostParser:
 
     # -- internals --------------------------------------------------------
     def _parse(self, raw: bytes | str) -> Post:
+        self._obj = None
         if raw.__class__ is not bytes:
             if isinstance(raw, str):
                 if len(raw) > self.max_line_bytes:  # chars <= UTF-8 bytes: too long already
@@ -409,6 +412,7 @@ class PostParser:
                 raise self._decode_error(raw[3:], e2) from None
         if type(obj) is not dict:
             raise _Rejected("not_an_object", f"top-level JSON {_type_name(obj)}, expected object")
+        self._obj = obj
 
         get = obj.get
         pid = get("id")

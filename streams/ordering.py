@@ -155,7 +155,9 @@ class FutureGuard:
       gap in the stream looks the same at first. If posts keep coming from its time (the median catches up) it is
       used, in arrival order; if ``window`` newer posts arrive and it is still ahead, it is rejected as future. A
       source's first ``warmup`` posts are held until there is a median to judge them by (their own: one outlier
-      among the first three cannot move it). Nothing is lost on a gap; at most a few posts wait.
+      among the first three cannot move it). Nothing is lost on a gap; at most a few posts wait. At the end of
+      the input (:meth:`flush`) what is still held is used: no post comes after it that it could make late, and
+      a recorded stream's last posts after a gap are real posts (a replay gives what it gave before).
     * ``hold=False`` (the Kafka host: a post cannot wait there without breaking the offsets the detector accounts
       for): :meth:`ahead` judges at once; a source still warming up is not judged (the Kafka host also checks the
       wall clock).
@@ -252,15 +254,11 @@ class FutureGuard:
         return use, future
 
     def flush(self) -> tuple[list, list]:
-        """The end of a finite input: judge what is still held by the median there is (even during warm-up)."""
-        use, future = [], []
-        for source in sorted(self._held):
-            cap = self.cap(source, warm=False)
-            for _, t, item in self._held[source]:
-                (use if t <= cap else future).append(item)
+        """The end of a finite input: everything still held is used (nothing comes after it to be made late),
+        in arrival order per source. Returns ``(use, [])``."""
+        use = [item for source in sorted(self._held) for _, _, item in self._held[source]]
         self._held.clear()
-        self.future += len(future)
-        return use, future
+        return use, []
 
     @property
     def held(self) -> int:
