@@ -349,7 +349,8 @@ def run_config(py: str, kind: str, check: str, path: Path, small: Path, work: Pa
         else:
             r.accepted = 1
             r.notes.append("accepted by check")
-        if (work.parent / "escaped.jsonl").exists() or (work / ".." / ".." / "escaped.jsonl").exists():
+        if any(p.name == "escaped.jsonl" for p in work.parent.rglob("escaped.jsonl")
+               if work not in p.parents):
             r.notes.append("wrote outside the outbox")
     else:
         r.crashes = 1
@@ -395,7 +396,7 @@ def main() -> int:
     for kind, (check, text) in CONFIGS.items():
         if a.only and kind not in a.only:
             continue
-        sub = work / "cfg" / "outbox"
+        sub = work / "cfg" / kind / "outbox"       # its own folder: a path that escapes lands in cfg/<kind>/
         sub.mkdir(parents=True, exist_ok=True)
         path = sub / f"{kind}.yaml"
         path.write_text(text)
