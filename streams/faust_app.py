@@ -349,21 +349,31 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         manifest = snapshots.data.get(f"{q}")
         if manifest is None:
             return _Partition(Detection(config, sources=n_sources))
-        m = orjson.loads(manifest)
-        blob = b"".join(snapshots.data[f"{q}/{m['gen']}/{i}"] for i in range(m["chunks"]))
-        if hashlib.blake2b(blob, digest_size=16).hexdigest() != m["digest"]:
-            raise RuntimeError(f"detector snapshot of partition {q} is corrupt (digest mismatch)")
+        m: dict = {}
         try:
+            m = orjson.loads(manifest)
+            if not isinstance(m, dict) or type(m.get("chunks")) is not int or not 0 < m["chunks"] <= 100_000 \
+                    or m.get("gen") not in (0, 1) or type(m.get("offset")) is not int:
+                raise ckpt.CheckpointError("unreadable manifest")
+            pieces = [snapshots.data.get(f"{q}/{m['gen']}/{i}") for i in range(m["chunks"])]
+            if any(not isinstance(p, bytes) for p in pieces):
+                raise ckpt.CheckpointError("pieces missing")
+            blob = b"".join(pieces)
+            if hashlib.blake2b(blob, digest_size=16).hexdigest() != m.get("digest"):
+                raise ckpt.CheckpointError("corrupt (digest mismatch)")
             if m.get("format") != CHECKPOINT_FORMAT:
                 raise ckpt.CheckpointError(f"format {str(m.get('format'))[:40]!r}, expected {CHECKPOINT_FORMAT}")
             detection = ckpt.decode(blob)
             if type(detection) is not Detection:
                 raise ckpt.CheckpointError(f"holds a {type(detection).__name__}, not a Detection")
-        except ckpt.CheckpointError as e:
-            # never unpickled, never half-loaded: the detector of this partition starts cold from here
+        except (ckpt.CheckpointError, orjson.JSONDecodeError) as e:
+            # never unpickled, never half-loaded, never a crash loop: the detector of this partition starts cold,
+            # after the offset the checkpoint claimed to cover (those events were acknowledged)
+            offset = m.get("offset") if isinstance(m, dict) and type(m.get("offset")) is int else -1
             log.error("partition %d: detector checkpoint refused (%s); starting this partition's detector cold "
-                      "at offset %d", q, e, m["offset"])
-            return _Partition(Detection(config, sources=n_sources), offset=m["offset"], generation=m["gen"])
+                      "at offset %d", q, e, offset)
+            gen = m.get("gen") if isinstance(m, dict) and m.get("gen") in (0, 1) else 0
+            return _Partition(Detection(config, sources=n_sources), offset=offset, generation=gen)
         part = _Partition(detection, offset=m["offset"], generation=m["gen"])
         log.info("partition %d: restored detector state at offset %d (%d bytes)", q, m["offset"], len(blob))
         return part
