@@ -26,16 +26,31 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from groundswell.config.safe_yaml import UnsafeYAMLError, load_yaml
 
 from .durations import parse_duration, parse_time
 from .matchers import LABEL_NAME, Matcher, parse_matchers
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-Timestamp = Annotated[float, BeforeValidator(parse_time)]
+YEAR_S = 365 * 86400.0
+MAX_EPOCH_S = 253402300799.0     # 9999-12-31T23:59:59Z
+
+
+def _timestamp(value: Any) -> float:
+    try:
+        return parse_time(value)
+    except (OverflowError, OSError):        # an offset that pushes a date past year 9999
+        raise ValueError(f"expected an RFC 3339 time between years 1970 and 9999, got {value!r}") from None
+
+
+# every duration and time of the file is bounded: `.inf`, 1e20 or a date in year 30000 are refused here (by
+# `groundswell check` as by a running notifier), not met later as an overflow
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, le=YEAR_S)]
+Timestamp = Annotated[float, BeforeValidator(_timestamp), Field(ge=0, le=MAX_EPOCH_S)]
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RECEIVER_TYPES = ("webhook", "dingtalk", "wecom", "feishu", "slack", "file")
+CHAT_TYPES = ("dingtalk", "wecom", "feishu", "slack")      # people read these: @handles are redacted by default
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Built-in display names for the default severities; custom levels fall back to their name.
@@ -61,7 +76,23 @@ class AlertingConfigError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: `max_attempts: "3"` or `send_resolved: 1` are errors, not coerced; numbers are finite; strings bounded
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False,
+                              str_max_length=4096)
+
+
+def _contained_path(v: str) -> str:
+    """A relative path stays under the outbox folder (no ``..``); an absolute one is the operator's explicit choice."""
+    if not v or "\x00" in v:
+        raise ValueError("expected a file path")
+    p = Path(v)
+    if not p.is_absolute() and ".." in p.parts:
+        raise ValueError(f"{v!r} leaves the outbox folder ('..'); use a path under it, or an absolute path")
+    return v
+
+
+ContainedPath = Annotated[str, Field(min_length=1, max_length=1024), BeforeValidator(
+    lambda v: _contained_path(v) if isinstance(v, str) else v)]
 
 
 def _check_env_name(v: str | None) -> str | None:
@@ -156,8 +187,8 @@ class DeliverySettings(_Model):
     backoff_initial_s: Duration | None = None
     backoff_max_s: Duration | None = None
     jitter: Literal["full", "none"] | None = None
-    rate_limit_per_min: float | None = Field(None, gt=0)
-    burst: int | None = Field(None, ge=1)
+    rate_limit_per_min: float | None = Field(None, gt=0, le=1_000_000)
+    burst: int | None = Field(None, ge=1, le=100_000)
     max_alerts: int | None = Field(None, ge=1, le=1000)
 
 
@@ -179,14 +210,14 @@ class Delivery:
 
 
 class DeadLetterConfig(_Model):
-    path: str = Field("dead_letter.jsonl", description="JSON lines; relative paths are under the outbox dir.")
+    path: ContainedPath = Field("dead_letter.jsonl", description="JSON lines; relative paths are under the outbox dir.")
 
 
 class FeedbackConfig(_Model):
     host: str = "127.0.0.1"
     port: int = Field(9094, ge=0, le=65535)
     token_env: EnvName = "GROUNDSWELL_FEEDBACK_TOKEN"
-    path: str = Field("feedback.jsonl", description="JSON lines; relative paths are under the outbox dir.")
+    path: ContainedPath = Field("feedback.jsonl", description="JSON lines; relative paths are under the outbox dir.")
 
 
 # ----------------------------------------------------------------------------- quiet hours
@@ -236,6 +267,8 @@ class _ReceiverBase(_Model):
     language: Literal["zh", "en"] | None = None
     timezone: str | None = Field(None, description="for times shown in messages; default global.timezone")
     send_resolved: bool | None = None
+    redact_handles: bool | None = Field(None, description="replace @handles in titles and sample posts by '@…' "
+                                        "(default: on for chat bots, off for webhook and file receivers)")
     optional: bool = Field(False, description="if its env vars are unset, disable this receiver instead of failing")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     quiet_hours: QuietHours | None = None
@@ -248,10 +281,15 @@ class _ReceiverBase(_Model):
     def env_names(self) -> list[str]:
         return [v for v in (getattr(self, "url_env", None), getattr(self, "secret_env", None)) if v]
 
+    @property
+    def redacts_handles(self) -> bool:
+        """Whether @handles in post text are replaced in what this receiver gets (see ``redact_handles``)."""
+        return self.redact_handles if self.redact_handles is not None else self.type in CHAT_TYPES
+
 
 class FileReceiver(_ReceiverBase):
     type: Literal["file"]
-    path: str = Field(description="JSON lines of webhook bodies; relative paths are under the outbox dir")
+    path: ContainedPath = Field(description="JSON lines of webhook bodies; relative paths are under the outbox dir")
 
 
 class WebhookReceiver(_ReceiverBase):
@@ -576,19 +614,21 @@ def _resolve_route(r: Route, parent: RouteNode | None, path: str) -> RouteNode:
 # ----------------------------------------------------------------------------- loading
 def load_alerting_config(path: str | os.PathLike) -> AlertingConfig:
     """Load and validate a YAML alerting config; errors name the file and the field."""
+    from groundswell.config.safe_yaml import MAX_BYTES
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            text = f.read(MAX_BYTES + 1)          # bytes: the safe loader checks size and UTF-8
     except OSError as e:
         raise AlertingConfigError(str(p), [("", f"cannot read the file: {e.strerror or e}")]) from None
     return load_alerting_config_text(text, source=str(p))
 
 
-def load_alerting_config_text(text: str, *, source: str = "<string>") -> AlertingConfig:
+def load_alerting_config_text(text: str | bytes, *, source: str = "<string>") -> AlertingConfig:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise AlertingConfigError(source, [("", f"not valid YAML: {e}")]) from None
+        data = load_yaml(text)
+    except UnsafeYAMLError as e:
+        raise AlertingConfigError(source, [("", str(e))]) from None
     return parse_alerting_config(data, source=source)
 
 

@@ -16,13 +16,17 @@ the delivered log), ``groundswell_false_alarms_total{route,detector}`` (first fa
 ``groundswell_issues_answered_total{route,detector}`` (first feedback of an issue, any action: the share
 among verdicts, and notified - answered = unanswered).
 
-The server binds 127.0.0.1 unless told otherwise; put a TLS-terminating proxy in front to expose it.
+The server binds 127.0.0.1 unless told otherwise; put a TLS-terminating proxy in front to expose it. The token
+must be at least :data:`MIN_TOKEN_BYTES` bytes (``openssl rand -hex 32``). Whatever a client sends, the answer is
+a 2xx, 400 (bad request), 401 (no or a wrong token), 404/405 (no such endpoint), 413 (body over 64 KB) or 503
+(storage unavailable): a malformed header or body is never a 500.
 """
 from __future__ import annotations
 
 import asyncio
 import hmac
 import json
+import logging
 import os
 import threading
 import time
@@ -36,8 +40,11 @@ from .delivered import DeliveredLog
 from .jsonl_file import iter_jsonl
 from .durations import format_time, parse_time
 from .metrics import FEEDBACK_ACTIONS, AlertMetrics
+from .safe_json import loads_bounded
 
 MAX_COMMENT = 2000
+MIN_TOKEN_BYTES = 32
+log = logging.getLogger(__name__)
 
 
 class FeedbackStore:
@@ -158,29 +165,59 @@ class FeedbackService:
         return rec
 
 
-def make_feedback_app(service: FeedbackService, *, token: str) -> web.Application:
+def check_token(token: str | None) -> str:
+    """The token, if it is long enough to be one; ``ValueError`` otherwise."""
     if not token:
         raise ValueError("the feedback API needs a token (set GROUNDSWELL_FEEDBACK_TOKEN)")
+    if len(token.encode("utf-8", "surrogatepass")) < MIN_TOKEN_BYTES:
+        raise ValueError(f"the feedback token must be at least {MIN_TOKEN_BYTES} bytes (e.g. openssl rand -hex 32)")
+    return token
+
+
+@web.middleware
+async def never_500(request: web.Request, handler):
+    """The last line of defence: whatever a request does to a handler, the client gets a 4xx, not a 500 (the
+    cause is logged). Handlers answer bad input themselves; this is for what they did not foresee."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s %s: unexpected error; answered 400", request.method, request.path)
+        return web.json_response({"error": "bad request"}, status=400)
+
+
+def make_feedback_app(service: FeedbackService, *, token: str) -> web.Application:
+    token = check_token(token)
+    from .redact import register_secret
+    register_secret(token)
     expected = f"Bearer {token}".encode("utf-8")
 
     @web.middleware
     async def auth(request: web.Request, handler):
         if request.path.startswith("/api/"):
-            got = request.headers.get("Authorization", "").encode("utf-8")
+            # header bytes that are not UTF-8 arrive as surrogate escapes: compare them as bytes, never fail
+            got = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
             if not hmac.compare_digest(got, expected):
                 return web.json_response({"error": "missing or bad bearer token"}, status=401,
                                          headers={"WWW-Authenticate": 'Bearer realm="groundswell"'})
         return await handler(request)
 
     async def post(request: web.Request) -> web.Response:
+        body = await request.read()         # over client_max_size: aiohttp answers 413
         try:
-            data = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "body: not valid JSON"}, status=400)
+            data = loads_bounded(body)
+        except ValueError as e:
+            return web.json_response({"error": f"body: {e}"}, status=400)
         try:
             rec = service.record(data)
         except ValueError as e:
             return web.json_response({"error": str(e)}, status=400)
+        except OSError as e:
+            log.error("cannot store feedback: %s", e)
+            return web.json_response({"error": "feedback storage unavailable"}, status=503)
         return web.json_response({k: rec[k] for k in ("id", "issue_id", "action", "recorded_at")}, status=201)
 
     async def get(request: web.Request) -> web.Response:
@@ -188,12 +225,12 @@ def make_feedback_app(service: FeedbackService, *, token: str) -> web.Applicatio
         try:
             since = parse_time(q["since"]) if q.get("since") else None
             limit = int(q.get("limit", "1000"))
-        except ValueError as e:
-            return web.json_response({"error": f"query: {e}"}, status=400)
+        except (ValueError, OverflowError, OSError) as e:
+            return web.json_response({"error": f"query: {str(e)[:200]}"}, status=400)
         recs = load_feedback(service.store.path, issue_id=q.get("issue_id"), action=q.get("action"), since=since)
         return web.json_response({"version": "1", "feedback": recs[-limit:] if limit > 0 else []})
 
-    app = web.Application(middlewares=[auth], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[never_500, auth], client_max_size=64 * 1024)
     app.router.add_post("/api/v1/feedback", post)
     app.router.add_get("/api/v1/feedback", get)
     app.router.add_get("/healthz", _healthz)
@@ -219,6 +256,10 @@ def run_feedback_server(config, outbox_dir: str | os.PathLike, *, host: str | No
     token = token or os.environ.get(fb.token_env, "")
     if not token:
         raise SystemExit(f"set {fb.token_env} to the token officials' tools will send")
+    try:
+        check_token(token)
+    except ValueError as e:
+        raise SystemExit(f"{fb.token_env}: {e}") from None
     base = Path(outbox_dir)
     store_path = Path(fb.path) if Path(fb.path).is_absolute() else base / fb.path
     service = FeedbackService(FeedbackStore(store_path), AlertMetrics.for_registry(registry),

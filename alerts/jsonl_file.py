@@ -19,12 +19,20 @@ def append_jsonl(path: Path, record: dict[str, Any], *, fsync: bool = False) -> 
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
-    """The readable records of a file, in order (an absent file has none; torn or bad lines are skipped)."""
+    """The readable records of a file, in order (an absent file has none; torn or bad lines, and lines that are
+    not objects, are skipped). Lines end at ``\\n`` only: ``str.splitlines`` would also split at U+2028, U+2029
+    and U+0085, which JSON keeps unescaped inside strings, and a record holding one would vanish."""
     p = Path(path)
     if not p.exists():
         return
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            yield json.loads(line)
-        except ValueError:
-            continue
+    with p.open("rb") as f:
+        for raw in f:                       # binary files split at b"\n" only
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line.decode("utf-8", "replace"))
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(rec, dict):
+                yield rec

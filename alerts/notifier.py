@@ -68,6 +68,11 @@ class Notifier:
         self.outbox_dir = Path(outbox_dir)
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
         env = self.config.resolve_env(environ)
+        from .redact import register_secret, register_url
+        for url in env.urls.values():          # a chat bot's URL is its credential: never in a log line
+            register_url(url)
+        for secret in env.secrets.values():
+            register_secret(secret)
         for name, why in env.disabled.items():
             log.warning("receiver %s is disabled: %s", name, why)
         self.disabled = dict(env.disabled)

@@ -8,8 +8,13 @@ Async building blocks: :class:`WebhookReceiver` (``await start(host, port)`` / `
 :class:`BackgroundReceiver` to run one in a thread next to sync code.
 
 Responses: 200 accepted (``{"accepted": true}``) or duplicate (``{"duplicate": true}``); 401 bad or missing
-signature, or stale timestamp; 400 when the body is not a v1 body or its ``notification_id`` differs from
-the ``Idempotency-Key`` header (the header is not signed, the body is).
+signature, or stale timestamp; 400 when the body is not a v1 body (not JSON, nested past 32 levels, not an
+object) or its ``notification_id`` differs from the ``Idempotency-Key`` header (the header is not signed, the body
+is); 413 over 4 MB. Never 500, whatever the request. ``secret=None`` (no verification) is for tests and the
+``--insecure`` flag of ``groundswell receiver`` only.
+
+Memory is bounded: the last ``keep`` bodies, deliveries and refusals are kept for inspection (tests), and the
+idempotency keys seen for deduplication are the last ``remember_keys`` (a receiver runs for months).
 """
 from __future__ import annotations
 
@@ -20,12 +25,15 @@ import socket
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from aiohttp import web
 
+from .feedback import never_500
+from .safe_json import loads_bounded
 from .verify import verify_signature
 
 log = logging.getLogger(__name__)
@@ -47,7 +55,8 @@ class FaultPlan:
 class WebhookReceiver:
     def __init__(self, secret: str | list[str] | None, out_path: str | Path | None = None, *,
                  tolerance_s: float = 300, faults: FaultPlan | None = None,
-                 clock: Callable[[], float] = time.time, echo: bool = False):
+                 clock: Callable[[], float] = time.time, echo: bool = False, keep: int = 10_000,
+                 remember_keys: int = 100_000):
         self.secret = secret
         self.out_path = Path(out_path) if out_path else None
         self.tolerance_s = tolerance_s
@@ -58,15 +67,21 @@ class WebhookReceiver:
         self.rejected: list[str] = []     # reasons of 401/400 answers
         self.deliveries: list[str] = []   # Idempotency-Key of every verified request, duplicates included
         self.accepted: list[dict] = []    # bodies, first delivery of each key, in arrival order
-        self._seen: set[str] = set()
+        self.keep = keep                  # the lists above hold at most about this many (the latest)
+        self.remember_keys = remember_keys
+        self._seen: OrderedDict[str, None] = OrderedDict()   # idempotency keys, oldest first (bounded)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app = web.Application(client_max_size=4 * 1024 * 1024, middlewares=[never_500])
         app.router.add_post("/{tail:.*}", self._handle)
         app.router.add_get("/healthz", _healthz)
         return app
+
+    def _bounded(self, items: list) -> None:
+        if len(items) > 2 * self.keep:
+            del items[: len(items) - self.keep]
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -76,18 +91,21 @@ class WebhookReceiver:
                                   now=self.clock(), tolerance_s=self.tolerance_s)
             if not ok:
                 self.rejected.append("signature")
+                self._bounded(self.rejected)
                 return web.json_response({"error": "bad signature or stale timestamp"}, status=401)
         key = request.headers.get("Idempotency-Key", "")
         try:
-            doc = json.loads(body)
-            if doc.get("version") != "1" or doc.get("notification_id") != key:
+            doc = loads_bounded(body)
+            if not isinstance(doc, dict) or doc.get("version") != "1" or doc.get("notification_id") != key:
                 raise ValueError("not a v1 body for this Idempotency-Key")
-        except (ValueError, AttributeError) as e:
+        except ValueError as e:
             self.rejected.append(f"body: {e}")
+            self._bounded(self.rejected)
             return web.json_response({"error": f"bad body: {e}"}, status=400)
         index = self.requests
         self.requests += 1
         self.deliveries.append(key)
+        self._bounded(self.deliveries)
         status = self.faults.always_status or self.faults.statuses.get(index)
         if status is not None and status >= 300:
             return web.json_response({"error": "injected failure"}, status=status)
@@ -100,16 +118,22 @@ class WebhookReceiver:
         return web.json_response({"duplicate": True} if duplicate else {"accepted": True})
 
     def _accept(self, key: str, doc: dict) -> None:
-        self._seen.add(key)
+        self._seen[key] = None
+        if len(self._seen) > self.remember_keys:
+            self._seen.popitem(last=False)
         self.accepted.append(doc)
+        self._bounded(self.accepted)
         line = json.dumps(doc, ensure_ascii=False)
         if self.out_path is not None:
             self.out_path.parent.mkdir(parents=True, exist_ok=True)
             with self.out_path.open("a", encoding="utf-8") as f:
                 f.write(line + "\n")
         if self.echo:
-            titles = "; ".join(a["annotations"].get("title", "") for a in doc.get("alerts", []))
-            print(f"[{doc.get('status')}] {key} {titles}", file=sys.stdout, flush=True)
+            alerts = doc.get("alerts")
+            titles = "; ".join(str(a.get("annotations", {}).get("title", ""))[:100] for a in alerts
+                               if isinstance(a, dict) and isinstance(a.get("annotations"), dict)) \
+                if isinstance(alerts, list) else ""
+            print(f"[{str(doc.get('status'))[:20]}] {key[:80]} {titles}"[:2000], file=sys.stdout, flush=True)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         self._runner = web.AppRunner(self.app(), access_log=None)
@@ -172,9 +196,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def run_receiver(host: str, port: int, secret: str | None, out_path: str | Path | None) -> None:
-    """Serve until interrupted (the ``groundswell receiver`` command). ``secret=None`` skips verification."""
-    rx = WebhookReceiver(secret, out_path, echo=True)
+def run_receiver(host: str, port: int, secret: str | None, out_path: str | Path | None, *,
+                 insecure: bool = False) -> None:
+    """Serve until interrupted (the ``groundswell receiver`` command). Without a secret it refuses to start
+    (``ValueError``) unless ``insecure`` (then nothing is verified: anyone can post a notification)."""
+    if not secret and not insecure:
+        raise ValueError("no webhook secret: refusing to accept unverified notifications (set the secret, or "
+                         "pass --insecure to accept anything, for a local test only)")
+    rx = WebhookReceiver(secret or None, out_path, echo=True)
 
     async def main() -> None:
         bound = await rx.start(host, port)

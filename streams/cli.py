@@ -57,9 +57,19 @@ def cmd_demo(a) -> int:
 
 def cmd_receiver(a) -> int:
     from groundswell.alerts import run_receiver
+    from groundswell.alerts.redact import register_secret
     secret = os.environ.get(a.secret_env) if a.secret_env else None
+    if not secret and not a.insecure:
+        print(f"groundswell receiver: {a.secret_env} is not set: refusing to start, since anyone could post a forged "
+              "notification. Set it to the senders' shared secret, or pass --insecure (a local test only).",
+              file=sys.stderr)
+        return 2
+    if not secret:
+        print("groundswell receiver: --insecure: signatures are NOT verified; anyone who can reach this port can "
+              "post a notification", file=sys.stderr)
+    register_secret(secret)
     try:
-        run_receiver(a.host, a.port, secret, a.out)
+        run_receiver(a.host, a.port, secret, a.out, insecure=a.insecure)
     except KeyboardInterrupt:
         pass
     return 0
@@ -202,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=9000)
     v.add_argument("--secret-env", default="GROUNDSWELL_WEBHOOK_SECRET",
-                   help="environment variable holding the shared secret (unset: no verification)")
+                   help="environment variable holding the shared secret (required, unless --insecure)")
+    v.add_argument("--insecure", action="store_true",
+                   help="run without a secret: accept unverified notifications (a local test only)")
     v.add_argument("--out", help="append received notifications to this JSON Lines file")
     v.set_defaults(func=cmd_receiver)
 
@@ -257,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from groundswell.alerts.redact import install_log_redaction
+    install_log_redaction()     # before anything logs: chat-bot URLs and secrets never reach a log line
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -8,17 +8,17 @@
    ``Detection`` lives per partition of the repartitioned stream and is checkpointed to a Faust table.
 
 Outputs are returned as a list of ``(kind, value)`` in the order they happened: ``("assignment", (post_id,
-issue_id))``, ``("alert", record)``, ``("late", clean_post)``.
+issue_id))``, ``("alert", record)``, ``("late", clean_post)``, ``("duplicate_id", clean_post)``.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable
 
 from groundswell.detectors.pipeline import IssueDetector, PostIn
 
-import orjson
 
-from .contract import Post, Reject, format_time
+from .contract import Post, Reject, format_time, post_excerpt
 from .ordering import LATE, EventTimeMerger
 
 SAMPLE_CHARS = 280      # alerts quote at most this much of a post (IssueDetector keeps text[:280])
@@ -49,8 +49,25 @@ def clean(post: Post, tokenize: Callable[[str], list[str]], max_tokens: int) -> 
 def late_reject(post: dict, bound: float, reorder_s: float) -> Reject:
     """The reject line of a post that came after newer posts were already used."""
     return Reject("late", f"created_at {format_time(post['t'])} is before {format_time(bound)}, up to which posts "
-                          f"were already used (event_time.reorder_s = {reorder_s:g})",
-                  orjson.dumps(post).decode()[:2000])
+                          f"were already used (event_time.reorder_s = {reorder_s:g})", post_excerpt(post))
+
+
+def future_reject(post: dict, max_future_s: float, reference: str = "its input's recent median") -> Reject:
+    """The reject line of a post dated too far ahead (see :class:`~groundswell.streams.ordering.FutureGuard`)."""
+    return Reject("future", f"created_at {format_time(post['t'])} is more than event_time.max_future_s = "
+                            f"{max_future_s:g} s ahead of {reference}", post_excerpt(post))
+
+
+def duplicate_reject(post: dict) -> Reject:
+    return Reject("duplicate_id", f"id: {post['id'][:80]!r} was already used by an earlier post (which keeps its "
+                                  "issue)", post_excerpt(post))
+
+
+def reject_of(kind: str, post: dict, detection: "Detection") -> Reject:
+    """The reject of a post a :class:`Detection` returned as ``late`` or ``duplicate_id``."""
+    if kind == "duplicate_id":
+        return duplicate_reject(post)
+    return late_reject(post, detection.merger.bound, detection.config.event_time.reorder_s)
 
 
 def shard_key(by: str, post: dict) -> str:
@@ -77,8 +94,14 @@ class Detection:
         self.merger = EventTimeMerger(sources, config.event_time.reorder_s)
         self.detectors: dict[str, IssueDetector] = {}
         self._seen: dict[tuple[int, str], int] = {}   # (source, shard) -> last position covered (replay guard)
+        # post ids used recently (as many as the detector remembers posts): a second post with one of them is
+        # rejected (duplicate_id) instead of silently taking over the first one's assignment line
+        self._ids: set[str] = set()
+        self._id_order: deque[str] = deque()
+        self._max_ids = config.near_duplicates.max_items
         self.offered = 0
         self.duplicates = 0
+        self.duplicate_ids = 0
         self.refilled = 0      # posts a host had to fetch again (lost on the way here)
 
     def detector(self, shard: str) -> IssueDetector:
@@ -96,8 +119,18 @@ class Detection:
                 self.duplicates += 1
                 return []
             self._seen[key] = seq
+        pid = post["id"]
+        ids = self._ids
+        if pid in ids:
+            self.duplicate_ids += 1
+            return [("duplicate_id", post)]
+        ids.add(pid)
+        order = self._id_order
+        order.append(pid)
+        if len(order) > self._max_ids:
+            ids.discard(order.popleft())
         self.offered += 1
-        released = self.merger.offer(source, post["t"], post["id"], post)
+        released = self.merger.offer(source, post["t"], pid, post)
         if released is LATE:
             return [("late", post)]
         return self._feed(released)

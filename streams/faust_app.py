@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,15 +34,19 @@ import faust
 import orjson
 from faust.types import TP
 
+from . import checkpoint as ckpt
 from .contract import PostParser, Reject
-from .detection import Detection, clean, late_reject, shard_key
+from .detection import Detection, clean, future_reject, reject_of, shard_key
 from .embedded import make_tokenizer
 from .kafka_settings import KafkaSettings
+from .ordering import FutureGuard
 from .pseudonym import Pseudonymizer
 
 log = logging.getLogger("groundswell.worker")
 
 SCHEMA = 1
+REJECT_SCHEMA = 2                 # post-rejects: v2 carries an author-free "excerpt" instead of v1's raw line
+CHECKPOINT_FORMAT = f"gsck/{ckpt.VERSION}"   # streams/checkpoint.py; never pickle (v1 checkpoints were pickles)
 CHUNK_BYTES = 512 * 1024          # snapshot pieces stay well under Kafka's default 1 MB message limit
 BATCH_BYTES = 512 * 1024          # clean-post batches too (a full batch of long Chinese posts would pass 1 MB)
 ASSIGNMENTS_PER_MESSAGE = 5000    # ~250 KB: an end-of-input re-report can cover every remembered post
@@ -116,8 +119,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                             partitions=s.shard_partitions, internal=True)
     snapshots = app.Table("detector_snapshots", partitions=s.shard_partitions, key_type=str, value_type=bytes,
                           help="detector checkpoints: <partition> -> manifest, <partition>/<gen>/<i> -> pieces")
-    snapshots.value_serializer = "raw"    # checkpoint pieces are pickled bytes (Table has no serializer argument;
-                                          # its changelog topic is derived from this attribute on first use)
+    snapshots.value_serializer = "raw"    # checkpoint pieces are bytes of streams/checkpoint.py (Table has no
+                                          # serializer argument; its changelog topic derives from this attribute)
 
     shard_partition_of: dict[str, int] = {}
 
@@ -138,6 +141,20 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
     idle_sent: dict[int, float] = {}
     cleaned: dict[int, int] = {}
     lag_checked = [0.0]
+    # event time: a post dated more than max_future_s ahead of the wall clock, or (a replay of the past: the clock
+    # cannot tell) of its input partition's recent median, is rejected as future here, before it can move any
+    # partition's progress (marks) or a detector's event time
+    max_future_s = config.event_time.max_future_s
+    guard = FutureGuard(max_future_s, hold=False)
+
+    def future(c: dict) -> Reject | None:
+        t, now = c["t"], time.time()
+        ahead = guard.ahead(c["_src"], t)
+        if t > now + max_future_s:
+            return future_reject(c, max_future_s, "the wall clock")
+        if ahead and t < now - max_future_s:
+            return future_reject(c, max_future_s, "its input partition's recent median")
+        return None
 
     def to_clean(raw: bytes | None) -> dict | Reject:
         """One input line -> its clean post (the stateless half, streams.detection.clean), or its reject."""
@@ -145,7 +162,7 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         return item if isinstance(item, Reject) else clean(item, tokenize, max_tokens)
 
     async def send_reject(r: Reject, where: str, offset: int) -> None:
-        await rejects_topic.send(value={"v": SCHEMA, **r.to_json(source=where, offset=offset)})
+        await rejects_topic.send(value={"v": REJECT_SCHEMA, **r.to_json(source=where, offset=offset)})
         if metrics:
             metrics.posts.labels("rejected").inc()
             metrics.rejected.labels(r.reason).inc()
@@ -168,6 +185,12 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 c = to_clean(event.value)
                 if isinstance(c, Reject):
                     await send_reject(c, f"{s.topic('posts')}/{src}", off)
+                    continue
+                c["_src"] = src
+                r = future(c)
+                del c["_src"]
+                if r is not None:
+                    await send_reject(r, f"{s.topic('posts')}/{src}", off)
                     continue
                 # a message's size, bounded from above (UTF-8 <= 3 bytes a char; ids, times and keys ~300 bytes)
                 size = 3 * (len(c["text"]) + sum(map(len, c["terms"])) + 2 * len(c["terms"])) + 300
@@ -287,7 +310,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         consumer = AIOKafkaConsumer(bootstrap_servers=s.bootstrap.split(","), group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     client_id=f"{s.app_id}-refill")
-        out, used, rejected = [], 0, 0
+        out, used, rejected, refused = [], 0, 0, 0
+        offered = det.offered
         await consumer.start()
         try:
             consumer.assign([tp])
@@ -306,14 +330,17 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                         continue
                     if by != "none" and shard_partition(shard_key(by, c)) != q:
                         continue                          # another detector partition's post
-                    out += det.offer(src, c, rec.offset)
+                    r = det.offer(src, c, rec.offset)
+                    if r and r[0][0] == "late":        # counted in offered, but refused (duplicate ids are not)
+                        refused += 1
+                    out += r
                     used += 1
         finally:
             await consumer.stop()
         det.cover(src, last)
         det.refilled += used
         if metrics:
-            metrics.posts.labels("accepted").inc(used)
+            metrics.posts.labels("accepted").inc(max(0, det.offered - offered - refused))
         log.warning("partition %d: input partition %d offsets %d..%d never arrived; read them from the input "
                     "(%d posts used, %d rejected)", q, src, first, last, used, rejected)
         return out
@@ -322,11 +349,32 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
         manifest = snapshots.data.get(f"{q}")
         if manifest is None:
             return _Partition(Detection(config, sources=n_sources))
-        m = orjson.loads(manifest)
-        blob = b"".join(snapshots.data[f"{q}/{m['gen']}/{i}"] for i in range(m["chunks"]))
-        if hashlib.blake2b(blob, digest_size=16).hexdigest() != m["digest"]:
-            raise RuntimeError(f"detector snapshot of partition {q} is corrupt (digest mismatch)")
-        part = _Partition(pickle.loads(blob), offset=m["offset"], generation=m["gen"])
+        m: dict = {}
+        try:
+            m = orjson.loads(manifest)
+            if not isinstance(m, dict) or type(m.get("chunks")) is not int or not 0 < m["chunks"] <= 100_000 \
+                    or m.get("gen") not in (0, 1) or type(m.get("offset")) is not int:
+                raise ckpt.CheckpointError("unreadable manifest")
+            pieces = [snapshots.data.get(f"{q}/{m['gen']}/{i}") for i in range(m["chunks"])]
+            if any(not isinstance(p, bytes) for p in pieces):
+                raise ckpt.CheckpointError("pieces missing")
+            blob = b"".join(pieces)
+            if hashlib.blake2b(blob, digest_size=16).hexdigest() != m.get("digest"):
+                raise ckpt.CheckpointError("corrupt (digest mismatch)")
+            if m.get("format") != CHECKPOINT_FORMAT:
+                raise ckpt.CheckpointError(f"format {str(m.get('format'))[:40]!r}, expected {CHECKPOINT_FORMAT}")
+            detection = ckpt.decode(blob)
+            if type(detection) is not Detection:
+                raise ckpt.CheckpointError(f"holds a {type(detection).__name__}, not a Detection")
+        except (ckpt.CheckpointError, orjson.JSONDecodeError) as e:
+            # never unpickled, never half-loaded, never a crash loop: the detector of this partition starts cold,
+            # after the offset the checkpoint claimed to cover (those events were acknowledged)
+            offset = m.get("offset") if isinstance(m, dict) and type(m.get("offset")) is int else -1
+            log.error("partition %d: detector checkpoint refused (%s); starting this partition's detector cold "
+                      "at offset %d", q, e, offset)
+            gen = m.get("gen") if isinstance(m, dict) and m.get("gen") in (0, 1) else 0
+            return _Partition(Detection(config, sources=n_sources), offset=offset, generation=gen)
+        part = _Partition(detection, offset=m["offset"], generation=m["gen"])
         log.info("partition %d: restored detector state at offset %d (%d bytes)", q, m["offset"], len(blob))
         return part
 
@@ -336,12 +384,13 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
 
     async def checkpoint(q: int, part: _Partition, grouped) -> None:
         await app.producer.flush()       # outputs reach Kafka before the inputs behind them are committed
-        blob = pickle.dumps(part.detection, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = ckpt.encode(part.detection)
         gen = 1 - part.generation        # write the other generation, then point the manifest at it
         chunks = [blob[i:i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)] or [b""]
         for i, c in enumerate(chunks):
             write(q, f"{q}/{gen}/{i}", c)
-        write(q, f"{q}", orjson.dumps({"gen": gen, "chunks": len(chunks), "offset": part.offset,
+        write(q, f"{q}", orjson.dumps({"format": CHECKPOINT_FORMAT, "gen": gen, "chunks": len(chunks),
+                                       "offset": part.offset,
                                        "digest": hashlib.blake2b(blob, digest_size=16).hexdigest(),
                                        "at": time.time()}))
         part.generation = gen
@@ -365,10 +414,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 await alerts_topic.send(key=v["issue_id"].encode(), value=v, headers=ALERT_HEADERS)
                 if metrics:
                     metrics.alerts.labels(v["status"], v["severity"]).inc()
-            else:
-                d = parts[q].detection
-                await send_reject(late_reject(v, d.merger.bound, config.event_time.reorder_s),
-                                  f"{shard_topic_name(s)}/{q}", -1)
+            else:       # late or duplicate_id
+                await send_reject(reject_of(kind, v, parts[q].detection), f"{shard_topic_name(s)}/{q}", -1)
         if assigned and s.assignments:
             # one message per input batch (a message per post halved the worker's throughput), split so that a
             # re-report of every remembered post stays under Kafka's message size limit
@@ -417,11 +464,16 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                         upto = v["from"] - 1
                     if upto >= gap:
                         await emit(await refill(q, det, src, gap, upto), q)
+                refused = 0
+                offered = det.offered
                 if kind == "posts":
                     src = v["src"]
                     out = []
                     for item in v["posts"]:
-                        out += det.offer(src, item["post"], item["off"])
+                        r = det.offer(src, item["post"], item["off"])
+                        if r and r[0][0] == "late":    # counted in offered, but refused (duplicate ids are not)
+                            refused += 1
+                        out += r
                     if "to" in v:
                         det.cover(src, v["to"])       # rejected lines and other partitions' posts of the range
                 elif kind == "mark":                   # t is None: a batch of rejected lines only
@@ -434,7 +486,8 @@ def make_app(settings: KafkaSettings, config, *, pseudonymizer: Pseudonymizer | 
                 if metrics and kind == "posts":
                     n = len(v["posts"])
                     metrics.processing.observe((time.perf_counter() - t0) / max(n, 1))
-                    metrics.posts.labels("accepted").inc(n)
+                    # late and duplicate posts were counted as rejected (send_reject); replays are not new posts
+                    metrics.posts.labels("accepted").inc(max(0, det.offered - offered - refused))
             if metrics and touched:
                 dets = [d for p in parts.values() for d in p.detection.detectors.values()]
                 metrics.issues_active.set(sum(len(d.issues) for d in dets))

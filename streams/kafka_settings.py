@@ -4,23 +4,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from groundswell.config.schema import ConfigError, format_errors
+from groundswell.config.schema import ConfigError, format_errors, read_yaml_file
+
+HOUR, YEAR = 3600.0, 365 * 86400.0
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict types and upper bounds, as the detector config (config/schema.py); environment overrides are strings:
+    # see _coerce_env
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, str_max_length=1024)
 
 
 TOPIC_NAME = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"   # kebab-case
 
 
 class TopicSettings(_Section):
-    name: str = Field(pattern=TOPIC_NAME)
+    name: str = Field(pattern=TOPIC_NAME, max_length=200)
     partitions: int = Field(ge=1, le=1024)
-    retention_s: float = Field(gt=0)
+    retention_s: float = Field(gt=0, le=100 * YEAR)
 
 
 class Topics(_Section):
@@ -33,20 +36,20 @@ class Topics(_Section):
 
 
 class WorkerSettings(_Section):
-    web_bind: str = "127.0.0.1"
+    web_bind: str = Field("127.0.0.1", max_length=255)
     web_port: int = Field(6066, ge=0, le=65535, description="0: no web server")
-    session_timeout_s: float = Field(30, ge=3)
-    heartbeat_s: float = Field(3, gt=0)
-    commit_interval_s: float = Field(2.8, gt=0)
-    snapshot_every_s: float = Field(10, gt=0)
-    idle_after_s: float = Field(5, gt=0)
-    mark_every_posts: int = Field(500, ge=1)
+    session_timeout_s: float = Field(30, ge=3, le=HOUR)
+    heartbeat_s: float = Field(3, gt=0, le=HOUR)
+    commit_interval_s: float = Field(2.8, gt=0, le=HOUR)
+    snapshot_every_s: float = Field(10, gt=0, le=HOUR)
+    idle_after_s: float = Field(5, gt=0, le=HOUR)
+    mark_every_posts: int = Field(500, ge=1, le=1_000_000)
 
 
 class KafkaSettings(_Section):
     bootstrap: str = Field("127.0.0.1:9092", min_length=3)
-    app_id: str = Field("groundswell", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    topic_prefix: str = Field("", pattern=r"^[a-z0-9.-]*$")
+    app_id: str = Field("groundswell", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
+    topic_prefix: str = Field("", pattern=r"^[a-z0-9.-]*$", max_length=100)
     topics: Topics = Topics()
     shard_partitions: int = Field(4, ge=1, le=1024)
     assignments: bool = True
@@ -61,6 +64,14 @@ ENV = {"GROUNDSWELL_KAFKA_BOOTSTRAP": ("bootstrap",), "GROUNDSWELL_APP_ID": ("ap
        "GROUNDSWELL_WEB_BIND": ("worker", "web_bind")}
 
 
+def _coerce_env(keys: tuple[str, ...], value: str):
+    """An environment variable is text: a port becomes an int here (strict validation would refuse "6066"), and
+    what is not an int is left as text, so that the error names the field and the value."""
+    if keys == ("worker", "web_port") and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 def default_kafka_path() -> Path:
     from groundswell.config.schema import default_config_path
     return default_config_path().with_name("kafka.yaml")
@@ -71,15 +82,10 @@ def load_kafka_settings(path: str | Path | None = None, env: dict[str, str] | No
     """Load config/kafka.yaml (or ``path``), apply environment overrides (``env`` defaults to os.environ)."""
     path = Path(path) if path is not None else default_kafka_path()
     env = os.environ if env is None else env
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    data = read_yaml_file(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
-    items = [(keys, env[var]) for var, keys in ENV.items() if env.get(var) not in (None, "")]
+    items = [(keys, _coerce_env(keys, env[var])) for var, keys in ENV.items() if env.get(var) not in (None, "")]
     items += [(tuple(k.split(".")), v) for k, v in (overrides or {}).items()]
     for keys, value in items:
         node = data

@@ -133,7 +133,10 @@ def replay(paths: list[str], s: KafkaSettings, *, speed: float | None = None, ra
     sent = 0
     done = 0
     try:
-        for _, _, raw in iter_lines(paths, max_line_bytes=max_line_bytes * 4, counter=counter):
+        def unreadable(src: str, line_no: int, detail: str) -> None:
+            print(f"groundswell replay: {src}: {detail}", file=sys.stderr)
+
+        for _, _, raw in iter_lines(paths, max_line_bytes=max_line_bytes * 4, counter=counter, on_error=unreadable):
             if isinstance(raw, str):
                 raw = raw.encode("utf-8", "surrogateescape")
             key = None

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left, insort
+from collections import deque
 from typing import Any
 
 LATE = ()   # sentinel returned by offer() for a post older than what was released (an empty, falsy tuple)
@@ -137,3 +139,127 @@ class EventTimeMerger:
         elif w > self._bound:
             self._bound = w
         return out
+
+
+class FutureGuard:
+    """Keeps a post dated far ahead of the stream from moving event time (reason ``future``).
+
+    Event time only moves forward: one post dated 2099 in a stream of today's posts would make every later post
+    *late*. So each source (input partition) keeps the times of its ``window`` most recent posts, and a post more
+    than ``max_future_s`` ahead of their median is not used. The median, not the newest: a single outlier cannot
+    move it (nor can fewer than half of the window).
+
+    Two modes:
+
+    * ``hold=True`` (the embedded host, a finite replay): such a post is *held*, not rejected at once, because a
+      gap in the stream looks the same at first. If posts keep coming from its time (the median catches up) it is
+      used, in arrival order; if ``window`` newer posts arrive and it is still ahead, it is rejected as future. A
+      source's first ``warmup`` posts are held until there is a median to judge them by (their own: one outlier
+      among the first three cannot move it). Nothing is lost on a gap; at most a few posts wait. At the end of
+      the input (:meth:`flush`) what is still held is used: no post comes after it that it could make late, and
+      a recorded stream's last posts after a gap are real posts (a replay gives what it gave before).
+    * ``hold=False`` (the Kafka host: a post cannot wait there without breaking the offsets the detector accounts
+      for): :meth:`ahead` judges at once; a source still warming up is not judged (the Kafka host also checks the
+      wall clock).
+
+    Pure and deterministic: the same posts in the same order give the same decisions.
+
+    >>> g = FutureGuard(max_future_s=3600)
+    >>> g.offer(0, 4_102_444_800.0, "2100")       # the first post, dated 2100: held (warm-up)
+    ([], [])
+    >>> g.offer(0, 1000.0, "a"), g.offer(0, 1010.0, "b")   # two more: the median is 1010; 2100 waits
+    (([], []), (['a', 'b'], []))
+    >>> [g.offer(0, 1020.0 + i, i) for i in range(19)][-1]  # 21 posts later it is still ahead: rejected
+    ([18], ['2100'])
+    """
+
+    def __init__(self, max_future_s: float, *, window: int = 21, warmup: int = 3, hold: bool = True):
+        if not max_future_s > 0:
+            raise ValueError("max_future_s must be > 0")
+        if not 1 <= warmup <= window:
+            raise ValueError("need 1 <= warmup <= window")
+        self.max_future_s = float(max_future_s)
+        self.window = window
+        self.warmup = warmup
+        self.hold = hold
+        self._recent: dict[int, deque] = {}       # source -> times of its recent posts, oldest first
+        self._sorted: dict[int, list] = {}        # the same, sorted (bisect: the median is one index)
+        self._seen: dict[int, int] = {}           # source -> posts judged so far
+        self._held: dict[int, list] = {}          # source -> [(post number, t, item)] waiting, in arrival order
+        self.future = 0
+
+    def _record(self, source: int, t: float) -> None:
+        recent = self._recent.get(source)
+        if recent is None:
+            recent = self._recent[source] = deque()
+            self._sorted[source] = []
+        srt = self._sorted[source]
+        if len(recent) == self.window:
+            old = recent.popleft()
+            del srt[bisect_left(srt, old)]
+        recent.append(t)
+        insort(srt, t)
+        self._seen[source] = self._seen.get(source, 0) + 1
+
+    def cap(self, source: int, *, warm: bool = True) -> float | None:
+        """The latest usable time for ``source`` now: its recent posts' (lower) median plus ``max_future_s``;
+        None while fewer than ``warmup`` posts were seen (with ``warm=False``: as soon as there is one)."""
+        srt = self._sorted.get(source)
+        if not srt or (warm and len(srt) < self.warmup):
+            return None
+        return srt[(len(srt) - 1) // 2] + self.max_future_s
+
+    def ahead(self, source: int, t: float) -> bool:
+        """``hold=False``: judge a post now (True: more than max_future_s ahead of the median); its time counts
+        in the window either way, so that after a gap in the stream the median catches up."""
+        cap = self.cap(source)
+        self._record(source, t)
+        if cap is not None and t > cap:
+            self.future += 1
+            return True
+        return False
+
+    def offer(self, source: int, t: float, item: Any) -> tuple[list, list]:
+        """``hold=True``: returns ``(use, future)``: the items to use now, in arrival order, and the items
+        rejected as future."""
+        self._record(source, t)
+        n = self._seen[source]
+        held = self._held.get(source)
+        cap = self.cap(source)
+        if cap is None or (t > cap) or held:
+            if held is None:
+                held = self._held[source] = []
+            held.append((n, t, item))
+            if cap is None:
+                return [], []
+            return self._review(source, cap)
+        return [item], []
+
+    def _review(self, source: int, cap: float) -> tuple[list, list]:
+        use, future, keep = [], [], []
+        n = self._seen[source]
+        for entry in self._held[source]:
+            k, t, item = entry
+            if t <= cap:
+                use.append(item)
+            elif n - k >= self.window:
+                future.append(item)
+            else:
+                keep.append(entry)
+        if keep:
+            self._held[source] = keep
+        else:
+            del self._held[source]
+        self.future += len(future)
+        return use, future
+
+    def flush(self) -> tuple[list, list]:
+        """The end of a finite input: everything still held is used (nothing comes after it to be made late),
+        in arrival order per source. Returns ``(use, [])``."""
+        use = [item for source in sorted(self._held) for _, _, item in self._held[source]]
+        self._held.clear()
+        return use, []
+
+    @property
+    def held(self) -> int:
+        return sum(len(h) for h in self._held.values())

@@ -22,6 +22,9 @@ from collections.abc import Mapping
 ENV_VAR = "GROUNDSWELL_PSEUDONYM_KEY"
 #: Public, documented fallback key. NOT a secret: only for demos and tests.
 DEFAULT_KEY = b"groundswell-default-pseudonym-key--not-secret"
+#: keys that were written in Groundswell's own files (the built-in default, the old docker-compose fallback):
+#: using one of them is as good as using none
+PUBLIC_KEYS = frozenset({DEFAULT_KEY, b"groundswell-demo-pseudonym-key"})
 _MAX_BLAKE2B_KEY = 64
 
 
@@ -42,7 +45,7 @@ class Pseudonymizer:
         self._key = bytes(key)
         self._cache: dict[str, str] = {}
         self._max_cache = max_cache
-        self.using_default_key = self._key == DEFAULT_KEY
+        self.using_default_key = self._key in PUBLIC_KEYS
 
     def __call__(self, author: str) -> str:
         hit = self._cache.get(author)
@@ -67,6 +70,12 @@ class Pseudonymizer:
         env = os.environ if environ is None else environ
         value = env.get(var)
         if value:
+            from groundswell.alerts.redact import register_secret
+            register_secret(value)
+            if value.encode("utf-8", "surrogatepass") in PUBLIC_KEYS:
+                warnings.warn(f"{var} holds a key published in Groundswell's own files: author pseudonyms are "
+                              "re-identifiable by anyone; set it to a long random secret", DefaultKeyWarning,
+                              stacklevel=2)
             return cls(value.encode("utf-8", "surrogatepass"))
         warnings.warn(
             f"{var} is not set: using the PUBLIC default pseudonymisation key. "

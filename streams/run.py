@@ -18,11 +18,14 @@ class RunSummary:
     rejected: int
     alerts: int
     seconds: float
+    corrupt_inputs: int = 0
 
     def line(self) -> str:
         rate = self.accepted / self.seconds if self.seconds > 0 else 0.0
+        broken = (f"; {self.corrupt_inputs} input(s) broken off early (corrupt_input in the rejects)"
+                  if self.corrupt_inputs else "")
         return (f"{self.accepted} posts accepted, {self.rejected} rejected, {self.alerts} alert records "
-                f"in {self.seconds:.1f} s ({rate:,.0f} posts/s)")
+                f"in {self.seconds:.1f} s ({rate:,.0f} posts/s){broken}")
 
 
 def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str | None = None,
@@ -46,7 +49,15 @@ def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str
                                 on_assignment=lambda pid, iid: assigns.write({"post_id": pid, "issue_id": iid}),
                                 on_reject=reject, on_time=on_time, metrics=metrics)
         counter = ByteCounter()
-        lines = iter_lines(paths, max_line_bytes=config.input.max_line_bytes, counter=counter)
+        broken: list[str] = []
+
+        def unreadable(src: str, line_no: int, detail: str) -> None:
+            # a corrupt compressed file: what came before the break was used; say where it broke and go on
+            broken.append(src)
+            print(f"groundswell: {src}: {detail}", file=sys.stderr)
+            runner.reject(Reject("corrupt_input", detail, ""), src, line_no)
+
+        lines = iter_lines(paths, max_line_bytes=config.input.max_line_bytes, counter=counter, on_error=unreadable)
         if progress is None:
             progress = sys.stderr.isatty() and "-" not in paths
         bar = None
@@ -63,4 +74,4 @@ def run_files(paths: list[str], config, *, alerts_out: str, assignments_out: str
         if bar is not None:
             bar.update(counter.position - done)
             bar.close()
-    return RunSummary(runner.accepted, runner.rejected, runner.alerts, time.perf_counter() - t0)
+    return RunSummary(runner.accepted, runner.rejected, runner.alerts, time.perf_counter() - t0, len(broken))

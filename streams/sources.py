@@ -6,6 +6,10 @@ the inputs (compressed size for ``.gz``) and a :class:`ByteCounter` passed to
 :func:`iter_lines` tracks how many on-disk bytes have been consumed (for gz,
 the position of the underlying compressed file, which advances in read-ahead
 chunks, so it is approximate).  Together they drive a progress bar.
+
+A compressed file that breaks (truncated, a bad CRC, trailing garbage, not gzip at all) or a read error does not
+stop the run: every line before the break is yielded, then ``on_error(source, line_no, detail)`` is told where and
+why, and the next input is read. Without ``on_error`` the error is raised, as before.
 """
 
 from __future__ import annotations
@@ -13,8 +17,13 @@ from __future__ import annotations
 import gzip
 import os
 import sys
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
+
+#: what reading a file can raise once it is open: gzip.BadGzipFile and other I/O errors are OSErrors, a truncated
+#: member an EOFError, corrupt deflate data a zlib.error
+READ_ERRORS = (OSError, EOFError, zlib.error)
 
 STDIN = "-"
 
@@ -65,11 +74,19 @@ def _lines(
             yield line_no, line
 
 
+def _describe(e: BaseException, compressed: bool) -> str:
+    what = "gzip" if compressed else "read"
+    if isinstance(e, EOFError):
+        return f"{what}: the file ends in the middle of compressed data (truncated)"
+    return f"{what}: {type(e).__name__}: {str(e)[:200]}"
+
+
 def iter_lines(
     paths: list[str],
     *,
     max_line_bytes: int = 262_144,
     counter: ByteCounter | None = None,
+    on_error: Callable[[str, int, str], None] | None = None,
 ) -> Iterator[tuple[str, int, bytes]]:
     """Yield ``(source_name, line_no, raw_line)`` for every non-blank line.
 
@@ -85,8 +102,21 @@ def iter_lines(
             continue
         with open(path, "rb") as disk:
             f: BinaryIO = gzip.GzipFile(fileobj=disk, mode="rb") if _is_gz(path) else disk  # type: ignore[assignment]
+            last = 0
             try:
-                for no, line in _lines(f, max_line_bytes):
+                lines = _lines(f, max_line_bytes)
+                while True:
+                    try:
+                        no, line = next(lines)
+                    except StopIteration:
+                        break
+                    except READ_ERRORS as e:
+                        if on_error is None:
+                            raise
+                        on_error(path, last + 1, _describe(e, f is not disk) + f" (after line {last}; the rest "
+                                                                               "of this input is skipped)")
+                        break
+                    last = no
                     if counter is not None:
                         counter.position = done + disk.tell()
                     yield path, no, line

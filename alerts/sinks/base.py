@@ -16,6 +16,7 @@ import httpx
 
 from ..config import AlertingConfig
 from ..dispatcher import Notification
+from ..redact import redact
 
 USER_AGENT = "groundswell-alerts/1"
 
@@ -71,25 +72,34 @@ class Sink:
         return SendResult.delivered(status)
 
     # -- shared
+    def view(self, n: Notification) -> Notification:
+        """What this receiver may see of ``n``: without @handles when its ``redact_handles`` is on."""
+        if getattr(self.receiver, "redacts_handles", False):
+            from .text import without_handles
+            return without_handles(n)
+        return n
+
     def classify(self, status: int, body: bytes, headers: httpx.Headers | dict) -> SendResult:
         if 200 <= status < 300:
             return self.classify_body(status, body)
         retry_after = _retry_after(headers.get("retry-after") if headers else None)
-        text = body[:200].decode("utf-8", "replace")
+        text = redact(body[:200].decode("utf-8", "replace"))
         if status in (408, 425, 429) or status >= 500:
             return SendResult(ok=False, retryable=True, status=status, error=f"HTTP {status}: {text}",
                               retry_after_s=retry_after)
         return SendResult(ok=False, retryable=False, status=status, error=f"HTTP {status}: {text}")
 
     async def send(self, n: Notification, client: httpx.AsyncClient, timeout_s: float) -> SendResult:
-        req = self.prepare(n)
+        req = self.prepare(self.view(n))
         try:
             resp = await client.request(req.method, req.url, headers=req.headers, content=req.body,
                                         timeout=timeout_s)
         except httpx.TimeoutException as e:
             return SendResult(ok=False, retryable=True, error=f"timeout after {timeout_s}s ({type(e).__name__})")
-        except httpx.TransportError as e:
-            return SendResult(ok=False, retryable=True, error=f"{type(e).__name__}: {e}")
+        except httpx.TransportError as e:     # its text may quote the URL: a credential for chat bots
+            return SendResult(ok=False, retryable=True, error=f"{type(e).__name__}: {redact(str(e))}")
+        except httpx.InvalidURL as e:
+            return SendResult(ok=False, retryable=False, error=f"InvalidURL: {redact(str(e))}")
         return self.classify(resp.status_code, resp.content, resp.headers)
 
     async def aclose(self) -> None:

@@ -43,7 +43,7 @@ class FileSink(Sink):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as f:
-                f.write(json_bytes(webhook_body(n)) + b"\n")
+                f.write(json_bytes(webhook_body(self.view(n))) + b"\n")
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as e:

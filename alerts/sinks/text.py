@@ -7,13 +7,18 @@ and its markup characters are swapped for full-width look-alikes (``*`` → ``�
 
     >>> clean("see [this](http://evil) @all <!channel>", 80)
     'see ［this］（http：//evil） ＠all ＜!channel＞'
+    >>> without_handles_text("RT @cnn: bridge closed //@路人甲: 堵死了, mail me at a@b.org")
+    'RT @…: bridge closed //@…: 堵死了, mail me at a@b.org'
+
+Third parties' ``@handles`` quoted in titles and sample posts are replaced by ``@…`` for receivers with
+``redact_handles`` (by default chat bots, which people read: issues, not people).
     >>> growth_line({"interval_s": 300, "counts": [1, 3, 8]}, "en")
     '1 → 3 → 8 per 5 min'
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +30,33 @@ _FULLWIDTH = str.maketrans({
     "*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞",
     "#": "＃", "~": "～", "|": "｜", "@": "＠", "&": "＆", "\\": "＼",
 })
+
+
+_HANDLE_RE = re.compile(r"(?<![\w.@＠])[@＠][\w\-]{1,30}")
+
+
+def without_handles_text(text: str) -> str:
+    """``text`` with every @handle (Twitter ``@name``, Weibo ``@昵称``; not e-mail addresses) as ``@…``."""
+    return _HANDLE_RE.sub("@…", text) if ("@" in text or "＠" in text) else text
+
+
+def without_handles(n: Notification) -> Notification:
+    """A copy of ``n`` whose alerts' titles and sample posts name no @handle (see :func:`without_handles_text`)."""
+    alerts = []
+    for a in n.alerts:
+        ann = a.get("annotations")
+        if not isinstance(ann, dict):
+            alerts.append(a)
+            continue
+        ann = dict(ann)
+        if isinstance(ann.get("title"), str):
+            ann["title"] = without_handles_text(ann["title"])
+        if isinstance(ann.get("sample_posts"), list):
+            ann["sample_posts"] = [{**p, "text": without_handles_text(p["text"])}
+                                   if isinstance(p, dict) and isinstance(p.get("text"), str) else p
+                                   for p in ann["sample_posts"]]
+        alerts.append({**a, "annotations": ann})
+    return replace(n, alerts=alerts)
 
 
 def clean(text: object, limit: int) -> str:

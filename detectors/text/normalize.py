@@ -82,7 +82,7 @@ _BARE_URL_TEST_RE = re.compile(r"\.[a-z]{2,6}/")
 _BARE_URL_RE = re.compile(rf"(?<![\w.\-])(?:[a-z0-9\-]+\.)+[a-z]{{2,6}}/{_URL_CHARS}*")
 # "RT @x:" retweet markers, leading or quoted (the mention itself goes with the next regex); the
 # lookbehind comes after the literal "rt" so that sre can scan for the literal first.
-_RT_RE = re.compile(r"rt(?<![^\W_]rt)\s*:?\s*(?=@)")
+_RT_RE = re.compile(r"rt(?<![^\W_]rt)\s*+(?::\s*+)?(?=@)")
 # English @name and Weibo @昵称 (letters, digits, Han, _ and -) up to whitespace or punctuation,
 # at most 30 chars (runs like @a@b together), with a trailing colon; not in e-mail addresses:
 # the lookbehind, written after the "@" so that sre can scan for the literal "@" first, rejects

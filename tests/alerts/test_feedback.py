@@ -13,7 +13,7 @@ from groundswell.alerts.durations import parse_time
 
 from .helpers import T0, ThreadedApp, config_from, event, make_notifier
 
-TOKEN = "feedback-token-for-tests"
+TOKEN = "feedback-token-for-tests-0123456789abcdef"
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_feedback_serve_command_records_measures_and_feeds_the_report(tmp_path):
     cfg = tmp_path / "alerting.yaml"
     cfg.write_text(yaml.safe_dump(ROUTES), encoding="utf-8")
     port, metrics_port = free_port(), free_port()
-    env = {**os.environ, "GROUNDSWELL_FEEDBACK_TOKEN": "tok-123"}
+    env = {**os.environ, "GROUNDSWELL_FEEDBACK_TOKEN": "tok-123-feedback-token-for-the-report-test"}
     proc = subprocess.Popen([sys.executable, "-m", "groundswell.streams.cli", "feedback", "serve", "--alerting",
                              str(cfg), "--outbox", str(tmp_path), "--port", str(port), "--metrics-port",
                              str(metrics_port)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -156,7 +156,7 @@ def test_feedback_serve_command_records_measures_and_feeds_the_report(tmp_path):
             assert time.monotonic() < deadline, "feedback server did not come up"
             time.sleep(0.2)
         assert httpx.post(url + "/api/v1/feedback", json={"issue_id": "c3", "action": "ack"}).status_code == 401
-        auth = {"Authorization": "Bearer tok-123"}
+        auth = {"Authorization": "Bearer tok-123-feedback-token-for-the-report-test"}
         for body in ({"issue_id": "c3", "action": "ack"}, {"alert_id": "c3:1", "action": "false_alarm"},
                      {"issue_id": "c2", "action": "resolve"}):
             assert httpx.post(url + "/api/v1/feedback", json=body, headers=auth).status_code == 201

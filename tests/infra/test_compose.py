@@ -3,7 +3,8 @@
 docker-compose.yml, Dockerfile, config/prometheus/prometheus.yml, config/grafana/**: structure, pinned
 images, loopback-only published ports, mounted files that exist, Prometheus targets that match the worker
 and feedback services, the feedback API sharing the workers' outbox volume with its token from the environment
-only, and a Grafana dashboard whose PromQL uses only the metric names the code exports. promtool (from
+only, every secret required from the environment with no default (issue #17; also tests/security/test_10_compose.py),
+Kafka's data on a named volume, and a Grafana dashboard whose PromQL uses only the metric names the code exports. promtool (from
 Debian's prometheus package; the `promtool` fixture installs it when missing) also checks the Prometheus
 config and every dashboard expression with Prometheus' own parser.
 """
@@ -300,6 +301,20 @@ def test_feedback_token_comes_from_the_environment_only(compose, services):
     others += [key for key, val in compose.items() if key.startswith("x-") and token_env in str(val)]
     assert not others, f"{token_env} also set in {others}"
     assert not re.search(rf"\$\{{{token_env}:?[-=+]", COMPOSE.read_text()), f"{token_env} must have no default"
+
+
+@pytest.mark.parametrize("var", ["GROUNDSWELL_WEBHOOK_SECRET", "GROUNDSWELL_PSEUDONYM_KEY", "GRAFANA_ADMIN_PASSWORD"])
+def test_secrets_are_required_from_the_environment(compose, var):
+    """No default in the file (${VAR:-x} would publish it in git): compose refuses to start without it."""
+    text = COMPOSE.read_text()
+    assert not re.search(rf"\$\{{{var}:?[-=+]", text), f"{var} has a default"
+    assert re.search(rf"\$\{{{var}:\?[^}}]+\}}", text), f"{var} is not required"
+    assert _env(compose["services"]["grafana"]).get("GF_AUTH_ANONYMOUS_ENABLED", "false") == "false"
+
+
+def test_kafka_data_is_on_a_named_volume(compose, services):
+    log_dirs = _env(services["kafka"])["KAFKA_LOG_DIRS"]
+    assert _named_mounts(services["kafka"]).get(log_dirs) in (compose.get("volumes") or {}), log_dirs
 
 
 def test_feedback_shares_the_workers_outbox_volume(compose, services):

@@ -161,6 +161,11 @@ REASON_EXAMPLES = [
     ("timestamp_out_of_range", b'{"id":"1","text":"x","created_at":-5}'),
     ("timestamp_out_of_range", b'{"id":"1","text":"x","created_at":123456789012345678901234567890}'),
     ("id_too_long", orjson.dumps({"id": "x" * 257, "text": "x", "created_at": 1351382403})),
+    ("id_too_long", orjson.dumps({"id": "1", "text": "", "repost_of": "x" * 257, "created_at": 1351382403})),
+    ("label_too_long", orjson.dumps({"id": "1", "text": "x", "created_at": 1351382403, "source": "s" * 101})),
+    ("label_too_long", orjson.dumps({"id": "1", "text": "x", "created_at": 1351382403, "lang": "l" * 101})),
+    ("label_too_long", orjson.dumps({"id": "1", "text": "x", "created_at": 1351382403, "region": "r" * 101})),
+    ("bad_timestamp", b'{"id":"1","text":"x","created_at":"2012-10-28T00:00:03\\u0000Z"}'),
 ]
 
 
@@ -168,7 +173,7 @@ REASON_EXAMPLES = [
 def test_reject_reasons(parser, reason, raw):
     r = reject(parser, raw)
     assert r.reason == reason, r
-    assert len(r.raw) <= 2_000
+    assert len(r.excerpt) <= 300
 
 
 def test_every_reason_has_an_example():
@@ -209,15 +214,15 @@ def test_long_str_input_is_rejected_before_encoding():
     assert p.parse(line(text="字" * 30).decode()).reason == "line_too_long"  # 90+ bytes of text
 
 
-def test_reject_raw_is_truncated_and_json_safe(parser):
+def test_reject_excerpt_is_bounded_and_json_safe(parser):
     r = reject(parser, b'{"id":"1","text":"' + "字".encode() * 5000 + b"\xff")
-    assert len(r.raw) == 2_000
+    assert len(r.excerpt) <= 300 and r.excerpt.startswith('{"id": "1", "text": "字字')
     j = r.to_json(source="a.jsonl", line_no=3, offset=10)
-    assert j == {"reason": r.reason, "detail": r.detail, "raw": r.raw,
+    assert j == {"reason": r.reason, "detail": r.detail, "excerpt": r.excerpt,
                  "source": "a.jsonl", "line_no": 3, "offset": 10}
     orjson.dumps(j)
     r = reject(parser, "\ud800 lone surrogate")
-    orjson.dumps(r.to_json())  # raw was sanitised
+    orjson.dumps(r.to_json())  # the excerpt was sanitised
 
 
 # -- pseudonymisation -----------------------------------------------------------
@@ -281,7 +286,7 @@ def check(parser: PostParser, raw) -> None:
     assert isinstance(r, (Post, Reject))
     if isinstance(r, Reject):
         assert r.reason in REASONS and isinstance(r.detail, str) and r.detail
-        assert isinstance(r.raw, str) and len(r.raw) <= 2_000
+        assert isinstance(r.excerpt, str) and len(r.excerpt) <= 300
         orjson.dumps(r.to_json())
     else:
         assert r.id and math.isfinite(r.t)

@@ -161,3 +161,59 @@ def test_sharded_replay_guard_is_per_shard():
         for i, c in by_lang[lang]:
             d.offer(0, c, seq=i)
     assert d.duplicates == 0 and d.offered == 6
+
+
+# ---------------------------------------------------------------- FutureGuard: posts dated far ahead
+
+def test_future_guard_holds_a_gap_until_borne_out_and_rejects_a_lone_outlier():
+    from groundswell.streams.ordering import FutureGuard
+    g = FutureGuard(max_future_s=3600, window=5, warmup=3)
+    used, future = [], []
+
+    def offer(t, x):
+        u, f = g.offer(0, t, x)
+        used.extend(u)
+        future.extend(f)
+
+    for i in range(10):
+        offer(1000.0 + i, f"a{i}")
+    offer(1e9, "outlier")                      # far ahead: held
+    offer(1011.0, "b")                         # the stream goes on: used at once, in order
+    assert used[-1] == "b" and "outlier" not in used
+    for i in range(4):
+        offer(1012.0 + i, f"c{i}")
+    assert future == ["outlier"]               # `window` newer posts and still ahead: rejected
+    # a gap: the stream jumps two days ahead and stays there; held until the median catches up, then used in order
+    for i in range(5):
+        offer(200_000.0 + i, f"d{i}")
+    assert used[-5:] == [f"d{i}" for i in range(5)] and future == ["outlier"]
+    assert g.held == 0
+
+
+def test_future_guard_warm_up_and_flush():
+    from groundswell.streams.ordering import FutureGuard
+    g = FutureGuard(max_future_s=10)
+    assert g.offer(0, 1e9, "x") == ([], [])     # nothing to judge by yet: held
+    assert g.offer(0, 5.0, "a") == ([], [])
+    assert g.flush() == (["x", "a"], [])        # the end: what is held is used (nothing after it to make late)
+    g = FutureGuard(max_future_s=10, hold=False)
+    assert [g.ahead(0, t) for t in (5.0, 6.0, 7.0, 1e9, 8.0)] == [False, False, False, True, False]
+
+
+def test_embedded_run_takes_a_gap_in_the_stream_for_a_gap(tmp_path):
+    """Two days without posts, then the stream goes on: nothing is rejected as future, every post is used."""
+    import orjson
+
+    from groundswell.streams.pseudonym import Pseudonymizer
+    from groundswell.streams.run import run_files
+    t0 = 1_772_409_600
+    posts = [{"id": f"p{i}", "text": "ferry timetable change", "created_at": t0 + 20 * i} for i in range(200)]
+    posts += [{"id": f"q{i}", "text": "ferry timetable change", "created_at": t0 + 2 * 86400 + 30 * i}
+              for i in range(40)]
+    src = tmp_path / "posts.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in posts))
+    summary = run_files([str(src)], load_config(None), alerts_out=str(tmp_path / "a.jsonl"),
+                        assignments_out=str(tmp_path / "s.jsonl"), rejects_out=str(tmp_path / "r.jsonl"),
+                        progress=False, pseudonymizer=Pseudonymizer(b"k" * 32))
+    assert summary.rejected == 0 and summary.accepted == 240
+    assert (tmp_path / "r.jsonl").read_bytes() == b""
