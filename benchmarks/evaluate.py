@@ -13,7 +13,8 @@ Beside every figure stand two peers on the same stream and the same tokens:
   in benchmarks/.cache/ and recomputed with --recompute-peers.
 
 Prints one table per language (Chinese, English) with every stream's figures and its targets, plus totals; --json
-prints one object per stream and peer. Needs ../shared beside the repo (it is not part of the product): says so
+prints one object per stream and peer. Every score is computed twice, by ../shared/eval/score.py and by the
+product's own `groundswell evaluate`, and the run stops if they differ in any digit. Needs ../shared beside the repo (it is not part of the product): says so
 and exits 0 without it.
 
 usage: benchmarks/evaluate.py [--config FILE] [--set section.field=value ...] [--streams a,b,...] [--group zh|en]
@@ -112,12 +113,26 @@ def read_jsonl(path: Path):
                 yield json.loads(line)
 
 
+class ScorerMismatch(AssertionError):
+    pass
+
+
 def score(posts: Path, field: str, alerts: Path, assigns: Path) -> dict:
+    """The reference scorer's figures; the product's scorer (`groundswell evaluate`) must agree with them to the
+    digit, or the run stops."""
     res = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), "--posts", str(posts), "--alerts",
                           str(alerts), "--assignments", str(assigns), "--truth-field", field,
                           "--big", str(BIG_POSTS), "--early", str(EARLY_POSTS)],
                          capture_output=True, text=True, check=True)
-    return json.loads(res.stdout)
+    reference = json.loads(res.stdout)
+    ours = subprocess.run([sys.executable, "-m", "groundswell.streams.cli", "evaluate", str(posts), "--alerts",
+                           str(alerts), "--assignments", str(assigns), "--labels-field", field, "--big",
+                           str(BIG_POSTS), "--early", str(EARLY_POSTS), "--json"],
+                          capture_output=True, text=True, check=True)
+    if json.loads(ours.stdout) != reference:
+        raise ScorerMismatch(f"groundswell evaluate disagrees with score.py on {posts} / {alerts}:\n"
+                             f"  ours      {ours.stdout.strip()}\n  reference {res.stdout.strip()}")
+    return reference
 
 
 # ------------------------------------------------------------------------------------------------- Groundswell

@@ -111,6 +111,49 @@ def cmd_feedback(a) -> int:
     return 0
 
 
+def _iter_json_lines(path: str, skipped: list[int]):
+    import gzip
+
+    import orjson
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    row = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    skipped[0] += 1
+                    continue
+                if isinstance(row, dict):
+                    yield row
+                else:
+                    skipped[0] += 1
+
+
+def cmd_evaluate(a) -> int:
+    import json
+
+    from groundswell.alerts.scoring import score, table
+    if bool(a.labels_field) == bool(a.truth):
+        print("groundswell evaluate: give exactly one of --labels-field and --truth", file=sys.stderr)
+        return 2
+    for path in (a.posts, a.alerts, a.assignments) + ((a.truth,) if a.truth else ()):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    truth = None
+    if a.truth:
+        with open(a.truth, encoding="utf-8") as f:
+            truth = json.load(f)["truth"]
+    skipped = [0]
+    posts = [p for p in _iter_json_lines(a.posts, skipped) if "id" in p and "created_at" in p]
+    metrics = score(posts, _iter_json_lines(a.alerts, skipped), _iter_json_lines(a.assignments, skipped),
+                    truth_field=a.labels_field, truth=truth, big=a.big, early=a.early)
+    if skipped[0]:
+        print(f"groundswell evaluate: {skipped[0]} unreadable lines skipped", file=sys.stderr)
+    print(json.dumps(metrics) if a.json else table(metrics))
+    return 0
+
+
 def cmd_check(a) -> int:
     if a.kind == "detector":
         load_config(a.file)
@@ -260,6 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--alerts", help="report: a run's --alerts-out, routed through --alerting")
     fb.add_argument("--json", action="store_true", help="report: one JSON document instead of a table")
     fb.set_defaults(func=cmd_feedback)
+
+    ev = sub.add_parser("evaluate", help="score a run's alerts and assignments against labelled posts (the "
+                                         "project's reference metrics: B-cubed, event recall, earliness, "
+                                         "duplicate, impure and background alert rates)")
+    ev.add_argument("posts", metavar="POSTS", help="the labelled posts (.jsonl or .jsonl.gz)")
+    ev.add_argument("--alerts", required=True, help="the run's --alerts-out")
+    ev.add_argument("--assignments", required=True, help="the run's --assignments-out")
+    ev.add_argument("--labels-field", metavar="F", help="the posts' field holding their event (null: background)")
+    ev.add_argument("--truth", metavar="FILE", help='labels as JSON {"truth": {post_id: event_id}}')
+    ev.add_argument("--big", type=int, default=500, help="events with at least this many posts are big (500)")
+    ev.add_argument("--early", type=int, default=50, help="big events alerted within this many posts (50)")
+    ev.add_argument("--json", action="store_true", help="one JSON object (the reference scorer's keys)")
+    ev.set_defaults(func=cmd_evaluate)
 
     c = sub.add_parser("check", help="validate a config file")
     c.add_argument("kind", choices=["detector", "alerting", "kafka"])
