@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["durations", "matchers", "model", "config", "routing", "muting", "outbox", "metrics", "verify", "feedback_report",
+MODULES = ["durations", "matchers", "model", "config", "routing", "muting", "outbox", "metrics", "verify", "feedback_report", "scoring",
            "sinks.text", "sinks.webhook", "sinks.dingtalk", "sinks.feishu"]
 
 
