@@ -213,6 +213,7 @@ def render_markdown(n: Notification, config: AlertingConfig, language: str, tz: 
                     *, heading: bool = True, max_alerts: int = 5) -> str:
     """The whole message body in dialect ``d``: headline, then one block per alert (first ``max_alerts``)."""
     w = words(language)
+    tz = config.display_timezone(n.route, tz)
     parts: list[str] = []
     if heading:
         parts.append(d.heading.format(headline(n, config, language)))

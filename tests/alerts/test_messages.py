@@ -68,3 +68,29 @@ def test_chat_message_text_matches_fixture(tmp_path, sink, language):
         MESSAGES.mkdir(parents=True, exist_ok=True)
         path.write_text(got, encoding="utf-8")
     assert got == path.read_text(encoding="utf-8")
+
+
+def test_times_in_chat_messages_use_the_route_time_zone(tmp_path):
+    """A route's ``timezone`` (inherited by its children) wins over the receiver's and the global one; JSON keeps
+    RFC 3339 UTC."""
+    bot = RecordingBot(lambda rec: (True, ""), {"errcode": 0}, {"errcode": 0})
+    cfg = config_from({
+        "global": {"timezone": "Asia/Shanghai"},
+        "route": {"receiver": "log", "group_wait": 0, "timezone": "Europe/London",
+                  "routes": [{"name": "to-wecom", "receiver": "wecom", "matchers": ['severity="orange"']}]},
+        "receivers": [{"name": "log", "type": "file", "path": "n.jsonl"},
+                      {"name": "wecom", "type": "wecom", "url_env": "BOT_URL", "timezone": "UTC"}],
+        "delivery": {"timeout_s": 2, "max_attempts": 2, "rate_limit_per_min": 60000},
+    })
+    assert cfg.display_timezone("to-wecom", "UTC") == "Europe/London"
+    with ThreadedApp(bot.app) as srv:
+        n = make_notifier(cfg, tmp_path / "outbox", {"BOT_URL": f"http://127.0.0.1:{srv.port}/hook"})
+        try:
+            e = _events()[0]
+            n.submit(e, parse_time(e["at"]))
+            n.tick(parse_time(e["at"]))
+            n.deliver_pending(timeout_s=10)
+        finally:
+            n.close()
+    text = bot.requests[0]["json"]["markdown"]["content"]
+    assert "2024-05-01 00:50 (Europe/London)" in text and "Asia/Shanghai" not in text
