@@ -3,7 +3,14 @@
 Everything taken from posts (titles, terms, sample texts) is *untrusted*: it is put on one line, shortened,
 and its markup characters are swapped for full-width look-alikes (``*`` → ``＊``, ``[`` → ``［``, ``<`` → ``＜``,
 ``@`` → ``＠`` ...), and ``://`` becomes ``：//``, so a post cannot inject links, mentions (``@all``,
-``<!channel>``) or formatting into a message officials read. The dashboard link is the only live link.
+``<!channel>``) or formatting into a message officials read. The live links are the dashboard link and, after
+a sample, a link with a fixed label ("原帖" / "post") to the sample's post when the input gave its ``url`` as a plain
+http(s) URL (no markup characters: ``_post_link``).
+
+    >>> _post_link("https://weibo.example/u1/status/1", words("zh"), MARKDOWN)
+    ' [原帖](https://weibo.example/u1/status/1)'
+    >>> _post_link("javascript:alert(1)", words("en"), MARKDOWN), _post_link("http://x.example/a)[b](c", words("en"), SLACK)
+    ('', '')
 
     >>> clean("see [this](http://evil) @all <!channel>", 80)
     'see ［this］（http：//evil） ＠all ＜!channel＞'
@@ -54,7 +61,7 @@ _WORDS = {
         "link": "Open in dashboard", "more": "…and {0} more alerts in this group", "issues": "{0} alerts",
         "resolved_at": "Resolved at {0}", "alert": "ALERT", "sep": ", ", "ended": "RESOLVED",
         "merged": "MERGED", "merged_into": "Merged into issue {0} (same story; it continues there)",
-        "merged_at": "at {0}", "now": "{0} so far in the current {1}",
+        "merged_at": "at {0}", "post": "post", "now": "{0} so far in the current {1}",
     },
     "zh": {
         "firing": "预警中", "resolved": "已解除", "escalated": "由{0}升级", "reminder": "仍在持续，第 {0} 次提醒",
@@ -63,7 +70,7 @@ _WORDS = {
         "link": "在看板中查看", "more": "……本组另有 {0} 条预警", "issues": "{0} 条预警",
         "resolved_at": "解除于 {0}", "alert": "预警", "sep": "、", "ended": "已解除",
         "merged": "已合并", "merged_into": "已并入事件 {0}（同一事件，后续在该事件中继续）",
-        "merged_at": "于 {0}", "now": "当前 {1}（未结束）已有 {0}",
+        "merged_at": "于 {0}", "post": "原帖", "now": "当前 {1}（未结束）已有 {0}",
     },
 }
 _ZH_UNITS = {"d": "天", "h": "小时", "m": "分钟", "s": "秒", "ms": "毫秒"}
@@ -127,6 +134,16 @@ MARKDOWN = Dialect()                                              # DingTalk
 WECOM = Dialect(line_break="\n")
 LARK_MD = Dialect(quote="• {0}", heading="**{0}**", subheading="**{0}**", line_break="\n")  # Feishu card markdown
 SLACK = Dialect(bold="*{0}*", link="<{1}|{0}>", heading="*{0}*", subheading="*{0}*", line_break="\n")
+
+
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~/%?=&+#:,;!$'-]*)?")
+
+
+def _post_link(url: object, w: dict[str, str], d: Dialect) -> str:
+    """A link to a sample's post (a fixed label): only for an http(s) URL with no markup characters in it."""
+    if not isinstance(url, str) or len(url) > 500 or not _SAFE_URL.fullmatch(url):
+        return ""
+    return " " + d.link.format(w["post"], url)
 
 
 def one_per_issue(alerts: list[dict]) -> list[dict]:
@@ -202,7 +219,7 @@ def alert_block(a: dict, n: Notification, config: AlertingConfig, language: str,
     posts = [p for p in (ann.get("sample_posts") or [])[:samples] if p.get("text")]
     if posts:
         lines.append(d.bold.format(w["samples"] + colon))
-        lines.extend(d.quote.format(clean(p["text"], 140)) for p in posts)
+        lines.extend(d.quote.format(clean(p["text"], 140) + _post_link(p.get("url"), w, d)) for p in posts)
     url = ann.get("dashboard_url")
     if url:
         lines.append(d.link.format(w["link"], url))
