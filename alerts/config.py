@@ -362,6 +362,13 @@ class Route(_Model):
     escalation_wait: Duration | None = Field(
         None, description="a severity rise in an existing group is sent after at most this (default 0s)")
     routes: list["Route"] = Field(default_factory=list)
+    timezone: str | None = Field(None, description="IANA zone for times shown in this route's chat messages "
+                                                   "(and its children's); default the receiver's, then global")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return None if v is None else _check_tz(v)
 
     @field_validator("group_by")
     @classmethod
@@ -462,6 +469,17 @@ class AlertingConfig(_Model):
 
     def route_tree(self) -> "RouteNode":
         return _resolve_route(self.route, None, "root")
+
+    def display_timezone(self, route_id: str, default: str) -> str:
+        """The time zone for times in a chat message of route ``route_id``: the route's (or its nearest parent's)
+        ``timezone``, else ``default`` (the receiver's, else ``global.timezone``)."""
+        stack = [self.route_tree()]
+        while stack:
+            node = stack.pop()
+            if node.id == route_id:
+                return node.timezone or default
+            stack.extend(node.routes)
+        return default
 
     def resolve_env(self, environ: typing.Mapping[str, str] | None = None) -> "ResolvedEnv":
         """Read receiver URLs and secrets from the environment.
@@ -586,6 +604,7 @@ class RouteNode:
     repeat_interval_s: float
     escalation_wait_s: float
     routes: tuple["RouteNode", ...] = field(default_factory=tuple)
+    timezone: str | None = None      # display time zone of its messages (inherited; None: the receiver's)
 
 
 def _resolve_route(r: Route, parent: RouteNode | None, path: str) -> RouteNode:
@@ -606,6 +625,7 @@ def _resolve_route(r: Route, parent: RouteNode | None, path: str) -> RouteNode:
         group_interval_s=float(pick("group_interval", r.group_interval)),
         repeat_interval_s=float(pick("repeat_interval", r.repeat_interval)),
         escalation_wait_s=float(pick("escalation_wait", r.escalation_wait)),
+        timezone=r.timezone if r.timezone is not None else (parent.timezone if parent is not None else None),
     )
     children = tuple(_resolve_route(c, node, f"{path}/{i}") for i, c in enumerate(r.routes))
     return RouteNode(**{**node.__dict__, "routes": children})

@@ -135,7 +135,8 @@ class Alert:
         labels[SEVERITY] = severity
 
         samples = [
-            {"id": str(p.get("id", "")), "text": str(p.get("text", ""))}
+            {"id": str(p.get("id", "")), "text": str(p.get("text", "")),
+             **({"url": str(p["url"])} if p.get("url") else {})}
             for p in (event.get("sample_posts") or [])[:MAX_SAMPLE_POSTS]
             if isinstance(p, dict)
         ]
@@ -153,12 +154,16 @@ class Alert:
             "posts": posts,
             "authors": authors,
             "growth": {"interval_s": int(growth.get("interval_s") or 0),
-                       "counts": [int(c) for c in (growth.get("counts") or [])]},
+                       "counts": [int(c) for c in (growth.get("counts") or [])],
+                       **({"current_s": float(growth["current_s"])} if growth.get("current_s") is not None else {})},
             "first_seen": event.get("first_post_at"),
             "score": event.get("score"),
             "languages": [str(x) for x in (event.get("languages") or [])],
             "event_at": format_time(at),
         }
+        if event.get("merged_into"):
+            # the issue is the same story as another one: it resolves here and carries on there
+            annotations["merged_into"] = str(event["merged_into"])
         if dashboard_url:
             annotations["dashboard_url"] = dashboard_url.format(
                 issue_id=quote(issue_id, safe=""), alert_id=quote(alert_id, safe=""))

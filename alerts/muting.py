@@ -55,10 +55,35 @@ class Silences:
 class Inhibitor:
     def __init__(self, rules: Iterable[InhibitRule]):
         self.rules = list(rules)
+        self._indexed: list | None = None   # the ``firing`` list the index below was built from (one tick's)
+        self._index: list[dict[tuple, set[str]]] = []
+
+    def _sources(self, firing: list) -> list[dict[tuple, set[str]]]:
+        """Per rule: the keys of the firing alerts matching its source, by their ``equal`` labels' values. Built
+        once per ``firing`` list (a tick's), so a tick with many groups does not scan every alert for each."""
+        if firing is not self._indexed:
+            self._index = []
+            for rule in self.rules:
+                by: dict[tuple, set[str]] = {}
+                for src in firing:
+                    if src.status == "firing" and matches_all(tuple(rule.source_matchers), src.labels):
+                        by.setdefault(tuple(src.labels.get(n, "") for n in rule.equal), set()).add(src.key)
+                self._index.append(by)
+            self._indexed = firing
+        return self._index
 
     def inhibited(self, target: Alert, firing: Iterable[Alert]) -> bool:
         """True when a firing alert other than ``target`` inhibits it under some rule."""
         if not self.rules or target.status != "firing":
+            return False
+        if isinstance(firing, list):
+            index = self._sources(firing)
+            for rule, by in zip(self.rules, index):
+                if not matches_all(tuple(rule.target_matchers), target.labels):
+                    continue
+                keys = by.get(tuple(target.labels.get(n, "") for n in rule.equal))
+                if keys and (len(keys) > 1 or target.key not in keys):
+                    return True
             return False
         candidates = None
         for rule in self.rules:

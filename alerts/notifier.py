@@ -101,6 +101,9 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._background: Any = None        # the background delivery task (a concurrent future), when started
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
         self.state_path = self.outbox_dir / "dispatcher_state.json" if persist_state else None
         self._dirty = False
         if self.state_path is not None and self.state_path.exists():
@@ -133,6 +136,8 @@ class Notifier:
         new = [n for n in notes if self.outbox.enqueue(OutboxItem(n.notification_id, n.receiver, n.to_dict(), wall))]
         if notes:
             self.deliverer.update_queue_gauge()
+        if new and self._wake is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)   # background delivery: there is work
         if self.state_path is not None and (self._dirty or notes):
             self._save_state()
         return new
@@ -167,6 +172,50 @@ class Notifier:
         fut = asyncio.run_coroutine_threadsafe(self.drain(timeout_s), loop)
         return fut.result()
 
+    # ------------------------------------------------------------------ background delivery
+    def start_background_delivery(self, *, slice_s: float = 1.0) -> None:
+        """Deliver from the outbox in the background (the private loop's thread) from now on, so the caller never
+        waits on a receiver: what a rate-limited bot cannot take yet (DingTalk, WeCom: 20 a minute) stays queued
+        in the outbox, in order, while detection goes on. New notifications wake it (``tick``/``flush``).
+        Stop with :meth:`stop_background_delivery` (or :meth:`close`)."""
+        if self._background is not None:
+            return
+        loop = self._ensure_loop()
+        self._stopping = False
+
+        async def run() -> None:
+            self._wake = asyncio.Event()
+            while not self._stopping:
+                self._wake.clear()
+                if self.outbox.pending():
+                    before = len(self.outbox.pending())
+                    await self.drain(slice_s)
+                    if len(self.outbox.pending()) < before:
+                        continue
+                    wait = slice_s / 4      # nothing could go yet (rate limit, backoff): look again shortly
+                else:
+                    wait = None
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                except asyncio.TimeoutError:
+                    pass
+
+        self._background = asyncio.run_coroutine_threadsafe(run(), loop)
+
+    def stop_background_delivery(self, timeout_s: float = 30.0) -> None:
+        """Let the background delivery finish the request it is in and stop (pending ones stay queued)."""
+        fut, self._background = self._background, None
+        if fut is None:
+            return
+        self._stopping = True
+        if self._wake is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+        try:
+            fut.result(timeout=timeout_s)
+        except Exception:   # (a timeout: cancel it; an unsent notification stays in the outbox)
+            fut.cancel()
+        self._wake = None
+
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             loop = asyncio.new_event_loop()
@@ -198,6 +247,7 @@ class Notifier:
 
     def close(self) -> None:
         """Close HTTP clients, the private loop and the outbox. Pending notifications stay in the outbox."""
+        self.stop_background_delivery()
         if self._loop is not None:
             async def _close_clients() -> None:
                 for c in list(self._own_clients.values()):

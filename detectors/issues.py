@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from groundswell.config.schema import BurstConfig, IssuesConfig
 
 from .clustering import Cluster, OnlineClusterer
+from .display import DisplayTerms
 from .state import ClusterState
 from .text.language import guess_language
 from .times import format_time
@@ -66,12 +67,15 @@ class IssueTracker:
     story is live while it has voices in the last ``window_s``: see ``anchoring``)."""
 
     def __init__(self, clusterer: OnlineClusterer, settings: IssuesConfig = IssuesConfig(), *,
-                 interval_s: int = _BURST.interval_s, window_s: float = _BURST.window_s, display_term=None):
+                 interval_s: int = _BURST.interval_s, window_s: float = _BURST.window_s, display_term=None,
+                 display: DisplayTerms | None = None, url_of=None):
         self.clusterer = clusterer
         self.settings = settings
         self.interval_s = interval_s
         self.window_s = window_s
         self.display_term = display_term or _same
+        self.display = display        # terms as people write them, substantive samples (None: the raw ones)
+        self.url_of = url_of          # post id -> its url, when the input had one
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
         self.fired: set[str] = set()          # ids of issues an alert went out under, less those merged into another
@@ -343,9 +347,17 @@ class IssueTracker:
         state: ClusterState = cluster.state
         idf = self.clusterer.vocabulary.idf
         ranked = sorted(cluster.weights.items(), key=lambda x: (-x[1] * idf(x[0]), x[0]))
-        terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
-        samples = list(issue.samples or state.samples)[: s.sample_posts]
+        if self.display is None:
+            terms = [self.display_term(term) for term, _ in ranked[: s.top_terms]]
+            samples = list(issue.samples or state.samples)[: s.sample_posts]
+        else:
+            pool = list(issue.samples or state.samples) + list(state.recent)
+            texts = [text for _, text in pool]
+            terms = self.display.terms([self.display_term(term) for term, _ in ranked[: 3 * s.top_terms]], texts,
+                                       s.top_terms)
+            samples = self.display.samples(pool, terms, s.sample_posts)
         title = _title(samples, terms)
+        url_of = self.url_of or (lambda _: None)
         return {
             "alert_id": f"{issue.id}:{issue.seq}",
             "issue_id": issue.id,
@@ -358,8 +370,10 @@ class IssueTracker:
             "terms": terms,
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],
-            "sample_posts": [{"id": pid, "text": text} for pid, text in samples],
-            "growth": {"interval_s": self.interval_s, "counts": state.growth.curve(t, s.growth_intervals)},
+            "sample_posts": [_sample(pid, text, url_of(pid)) for pid, text in samples],
+            # the last count is the current interval's, ``current_s`` into it: incomplete, not a fall
+            "growth": {"interval_s": self.interval_s, "counts": state.growth.curve(t, s.growth_intervals),
+                       "current_s": round(t - (t // self.interval_s) * self.interval_s, 3)},
             "score": round(issue.score, 2),
             "languages": sorted(issue.languages),
             "labels": dict(state.labels),
@@ -368,6 +382,10 @@ class IssueTracker:
 
 def _same(term: str) -> str:
     return term
+
+
+def _sample(pid: str, text: str, url: str | None) -> dict:
+    return {"id": pid, "text": text, "url": url} if url else {"id": pid, "text": text}
 
 
 def _title(samples: list[tuple[str, str]], terms: list[str]) -> str:

@@ -12,6 +12,7 @@ from typing import Callable
 from .burst import BurstTest
 from .clustering import Cluster, OnlineClusterer
 from .compounds import CompoundSplitter
+from .display import DisplayTerms
 from .growth import BucketCounts, Growth, first_interval
 from .issues import IssueStart, IssueTracker, surprise
 from .near_duplicates import NearDuplicates
@@ -33,6 +34,7 @@ class PostIn:
     source: str | None = None
     region: str | None = None
     terms: list[str] | tuple[str, ...] | None = None   # already segmented (the hosts tokenise before ordering)
+    url: str | None = None    # where the post can be read (display only: alerts' samples link to it)
 
 
 def _everyday_weights(config) -> dict[str, float] | None:
@@ -78,7 +80,10 @@ class IssueDetector:
             false_alarms_per_day=c.burst.false_alarms_per_day, background_share=c.burst.background_share,
             window_s=c.burst.window_s, min_voices=c.burst.min_voices, min_growth=c.burst.min_growth)
         self.interval_s = c.burst.interval_s
-        self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s)
+        # post id -> url of the posts kept as samples (display only: an alert's samples link to their posts)
+        self._urls: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s,
+                                   display=DisplayTerms(), url_of=self._urls.get)
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
         n = c.novelty
@@ -169,6 +174,11 @@ class IssueDetector:
             if len(samples) < self.config.issues.sample_posts:
                 samples.append(sample)
             state.recent.append(sample)   # (kept only with issues.begin_at_burst: maxlen 0 otherwise)
+            if post.url:
+                urls = self._urls
+                urls[post.id] = post.url
+                if len(urls) > self._max_post_memory:
+                    urls.popitem(last=False)
 
         voice = ("a:" + post.author) if post.author else ("p:" + (copy_of or post.id))
         if post.author is not None or copy_of is None:

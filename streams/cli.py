@@ -31,7 +31,8 @@ def cmd_run(a) -> int:
     notifier = None
     if a.alerting:
         from .notify import EventTimeNotifier
-        notifier = EventTimeNotifier(a.alerting, a.outbox or (str(Path(a.alerts_out).with_suffix("")) + "-outbox"))
+        outbox = a.outbox or (str(Path(a.alerts_out).with_suffix("")) + "-outbox")
+        notifier = EventTimeNotifier(a.alerting, outbox, final_wait_s=a.deliver_wait)
     printer = (lambda x: print(_severity_line(x), file=sys.stderr)) if a.verbose else None
 
     def on_alert(x: dict) -> None:
@@ -47,7 +48,22 @@ def cmd_run(a) -> int:
     if notifier:
         result = notifier.close()
         print(f"notifications: {notifier.notifications} queued; delivery: {result}", file=sys.stderr)
+        if result.pending:
+            print(f"{result.pending} notifications wait in the outbox (rate-limited receivers); send them with: "
+                  f"groundswell deliver --alerting {a.alerting} --outbox {outbox}", file=sys.stderr)
     return 0
+
+
+def cmd_deliver(a) -> int:
+    """Deliver what waits in an outbox (left by a replay), at each receiver's rate, until none is left."""
+    from groundswell.alerts import Notifier
+    notifier = Notifier(a.alerting, outbox_dir=a.outbox)
+    try:
+        result = notifier.deliver_pending(timeout_s=a.timeout)
+    finally:
+        notifier.close()
+    print(f"delivery: {result}", file=sys.stderr)
+    return 0 if result.pending == 0 else 1
 
 
 def cmd_demo(a) -> int:
@@ -238,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rejects-out", help="rejected input lines with reasons")
     r.add_argument("--alerting", help="alerting config YAML: route and deliver alerts (webhooks, chat bots)")
     r.add_argument("--outbox", help="durable delivery state folder (default: next to --alerts-out)")
+    r.add_argument("--deliver-wait", type=float, default=0.0, metavar="SECONDS",
+                   help="at the end, wait up to this for notifications still queued (delivery runs in the background "
+                        "and never holds detection back; what rate-limited bots cannot take yet stays in the outbox "
+                        "for 'groundswell deliver'; default 0)")
     r.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("-v", "--verbose", action="store_true", help="print each alert to stderr as it fires")
@@ -316,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--early", type=int, default=50, help="big events alerted within this many posts (50)")
     ev.add_argument("--json", action="store_true", help="one JSON object (the reference scorer's keys)")
     ev.set_defaults(func=cmd_evaluate)
+
+    dl = sub.add_parser("deliver", help="deliver the notifications waiting in an outbox (left by a replay)")
+    dl.add_argument("--alerting", required=True, help="the alerting config YAML the outbox was made with")
+    dl.add_argument("--outbox", required=True, help="the outbox folder")
+    dl.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds (default 3600)")
+    dl.set_defaults(func=cmd_deliver)
 
     c = sub.add_parser("check", help="validate a config file")
     c.add_argument("kind", choices=["detector", "alerting", "kafka"])

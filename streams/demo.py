@@ -48,6 +48,9 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
     _report(stream, alerts, out_dir, config.burst.window_s)
     print(f"notifications routed with {alerting}: {notifier.notifications} (delivery: {result}); "
           f"see {out_dir / 'outbox'}")
+    if result.pending:
+        print(f"{result.pending} notifications wait in the outbox (rate-limited chat bots); send them with: "
+              f"groundswell deliver --alerting {alerting} --outbox {out_dir / 'outbox'}")
     print(f"files: {out_dir}/alerts.jsonl, assignments.jsonl, rejects.jsonl, posts.jsonl")
     return 0
 

@@ -22,16 +22,17 @@ from .contract import Post, Reject, format_time, post_excerpt
 from .ordering import LATE, EventTimeMerger
 
 SAMPLE_CHARS = 280      # alerts quote at most this much of a post (IssueDetector keeps text[:280])
-_OPTIONAL = ("author", "repost_of", "lang", "source", "region")
+_OPTIONAL = ("author", "repost_of", "lang", "source", "region", "url")
 _SET_POST_IN = [getattr(PostIn, f).__set__ for f in PostIn.__slots__]
 
 
-def _post_in(a, b, c, d, e, f, g, h, i, _n=object.__new__, _P=PostIn,
+def _post_in(a, b, c, d, e, f, g, h, i, j=None, _n=object.__new__, _P=PostIn,
              s0=_SET_POST_IN[0], s1=_SET_POST_IN[1], s2=_SET_POST_IN[2], s3=_SET_POST_IN[3], s4=_SET_POST_IN[4],
-             s5=_SET_POST_IN[5], s6=_SET_POST_IN[6], s7=_SET_POST_IN[7], s8=_SET_POST_IN[8]) -> PostIn:
+             s5=_SET_POST_IN[5], s6=_SET_POST_IN[6], s7=_SET_POST_IN[7], s8=_SET_POST_IN[8],
+             s9=_SET_POST_IN[9]) -> PostIn:
     """PostIn(...) without the frozen-dataclass __setattr__ detour (as contract._new_post; ~3x faster)."""
     p = _n(_P)
-    s0(p, a); s1(p, b); s2(p, c); s3(p, d); s4(p, e); s5(p, f); s6(p, g); s7(p, h); s8(p, i)  # noqa: E702
+    s0(p, a); s1(p, b); s2(p, c); s3(p, d); s4(p, e); s5(p, f); s6(p, g); s7(p, h); s8(p, i); s9(p, j)  # noqa: E702
     return p
 
 
@@ -182,7 +183,7 @@ class Detection:
             get = p.get
             issue, alerts = det.learn_one(_post_in(
                 p["id"], p["text"], t, get("author"), get("repost_of"), get("lang"), get("source"), get("region"),
-                p["terms"]))
+                p["terms"], get("url")))
             out.append(("assignment", (p["id"], issue)))
             reassigned = det.due_reassignments(t)
             if reassigned:

@@ -7,20 +7,24 @@ from groundswell.alerts.durations import parse_time
 
 
 class EventTimeNotifier:
-    """Submits alert records to a :class:`groundswell.alerts.Notifier`, ticking its timers on post time and
-    delivering what is due every ``deliver_every_s`` of event time (and at the end)."""
+    """Submits alert records to a :class:`groundswell.alerts.Notifier`, ticking its timers on post time; delivery
+    runs in the background (``Notifier.start_background_delivery``), so detection never waits on a receiver: what
+    a rate-limited chat bot cannot take yet queues in the durable outbox. At the end (``close``) what is still
+    queued gets ``final_wait_s`` more; the rest stays in the outbox for the next run on it (or ``groundswell
+    deliver``), with the same idempotency keys."""
 
     def __init__(self, alerting_config: str | Path, outbox_dir: str | Path, *, tick_s: float = 10.0,
-                 deliver_every_s: float = 300.0, deliver_timeout_s: float = 10.0):
-        from groundswell.alerts import Notifier
-        self.notifier = Notifier(str(alerting_config), outbox_dir=str(outbox_dir))
+                 final_wait_s: float = 0.0, notifier=None):
+        if notifier is None:
+            from groundswell.alerts import Notifier
+            notifier = Notifier(str(alerting_config), outbox_dir=str(outbox_dir))
+        self.notifier = notifier
         self.tick_s = tick_s
-        self.deliver_every_s = deliver_every_s
-        self.deliver_timeout_s = deliver_timeout_s
+        self.final_wait_s = final_wait_s
         self._next_tick: float | None = None
-        self._next_delivery: float | None = None
         self._now = 0.0
         self.notifications = 0
+        self.notifier.start_background_delivery()
 
     def on_alert(self, alert: dict) -> None:
         now = parse_time(alert["at"])
@@ -32,17 +36,14 @@ class EventTimeNotifier:
             return
         self._now = t
         if self._next_tick is None or t >= self._next_tick:
-            self.notifications += len(self.notifier.tick(t))
+            self.notifications += len(self.notifier.tick(t))   # (into the outbox: delivery is in the background)
             self._next_tick = t + self.tick_s
-        if self._next_delivery is None:
-            self._next_delivery = t + self.deliver_every_s
-        elif t >= self._next_delivery:
-            self.notifier.deliver_pending(timeout_s=self.deliver_timeout_s)
-            self._next_delivery = t + self.deliver_every_s
 
     def close(self):
-        """Flush every group (end of a finite input), deliver, and return the delivery result."""
+        """Flush every group (end of a finite input), give delivery ``final_wait_s`` more, and return the result
+        (``pending``: left queued in the outbox)."""
         self.notifications += len(self.notifier.flush(self._now))
-        result = self.notifier.deliver_pending(timeout_s=max(self.deliver_timeout_s, 30.0))
+        self.notifier.stop_background_delivery()
+        result = self.notifier.deliver_pending(timeout_s=self.final_wait_s)
         self.notifier.close()
         return result

@@ -3,7 +3,14 @@
 Everything taken from posts (titles, terms, sample texts) is *untrusted*: it is put on one line, shortened,
 and its markup characters are swapped for full-width look-alikes (``*`` → ``＊``, ``[`` → ``［``, ``<`` → ``＜``,
 ``@`` → ``＠`` ...), and ``://`` becomes ``：//``, so a post cannot inject links, mentions (``@all``,
-``<!channel>``) or formatting into a message officials read. The dashboard link is the only live link.
+``<!channel>``) or formatting into a message officials read. The live links are the dashboard link and, after
+a sample, a link with a fixed label ("原帖" / "post") to the sample's post when the input gave its ``url`` as a plain
+http(s) URL (no markup characters: ``_post_link``).
+
+    >>> _post_link("https://weibo.example/u1/status/1", words("zh"), MARKDOWN)
+    ' [原帖](https://weibo.example/u1/status/1)'
+    >>> _post_link("javascript:alert(1)", words("en"), MARKDOWN), _post_link("http://x.example/a)[b](c", words("en"), SLACK)
+    ('', '')
 
     >>> clean("see [this](http://evil) @all <!channel>", 80)
     'see ［this］（http：//evil） ＠all ＜!channel＞'
@@ -14,6 +21,10 @@ Third parties' ``@handles`` quoted in titles and sample posts are replaced by ``
 ``redact_handles`` (by default chat bots, which people read: issues, not people).
     >>> growth_line({"interval_s": 300, "counts": [1, 3, 8]}, "en")
     '1 → 3 → 8 per 5 min'
+    >>> growth_line({"interval_s": 300, "counts": [1, 3, 8, 2], "current_s": 40.0}, "en")
+    '1 → 3 → 8 per 5 min; 2 so far in the current 5 min'
+    >>> growth_line({"interval_s": 300, "counts": [1, 3, 8, 2], "current_s": 40.0}, "zh")
+    '1 → 3 → 8（每 5 分钟）；当前 5 分钟（未结束）已有 2'
 """
 from __future__ import annotations
 
@@ -81,6 +92,8 @@ _WORDS = {
         "per": "per {0}", "first_seen": "First seen", "terms": "Top terms", "languages": "Languages", "samples": "Sample posts",
         "link": "Open in dashboard", "more": "…and {0} more alerts in this group", "issues": "{0} alerts",
         "resolved_at": "Resolved at {0}", "alert": "ALERT", "sep": ", ", "ended": "RESOLVED",
+        "merged": "MERGED", "merged_into": "Merged into issue {0} (same story; it continues there)",
+        "merged_at": "at {0}", "post": "post", "now": "{0} so far in the current {1}",
     },
     "zh": {
         "firing": "预警中", "resolved": "已解除", "escalated": "由{0}升级", "reminder": "仍在持续，第 {0} 次提醒",
@@ -88,6 +101,8 @@ _WORDS = {
         "per": "每 {0}", "first_seen": "首次出现", "terms": "热词", "languages": "语言", "samples": "样例帖子",
         "link": "在看板中查看", "more": "……本组另有 {0} 条预警", "issues": "{0} 条预警",
         "resolved_at": "解除于 {0}", "alert": "预警", "sep": "、", "ended": "已解除",
+        "merged": "已合并", "merged_into": "已并入事件 {0}（同一事件，后续在该事件中继续）",
+        "merged_at": "于 {0}", "post": "原帖", "now": "当前 {1}（未结束）已有 {0}",
     },
 }
 _ZH_UNITS = {"d": "天", "h": "小时", "m": "分钟", "s": "秒", "ms": "毫秒"}
@@ -108,12 +123,22 @@ def interval_text(seconds: int, language: str) -> str:
 
 
 def growth_line(growth: dict, language: str, last: int = 6) -> str:
-    counts = list(growth.get("counts") or [])[-last:]
-    if not counts:
+    """Posts per interval, oldest first; the current interval (``current_s`` into it) is told apart, as a count so
+    far, so that an issue does not look as if it were collapsing."""
+    counts = list(growth.get("counts") or [])
+    current = growth.get("current_s") is not None and bool(counts)
+    now = counts.pop() if current else None
+    counts = counts[-(last - 1 if current else last):]
+    if not counts and now is None:
         return "—"
-    per = words(language)["per"].format(interval_text(int(growth.get("interval_s") or 0), language))
+    interval = interval_text(int(growth.get("interval_s") or 0), language)
+    per = words(language)["per"].format(interval)
     line = " → ".join(str(int(c)) for c in counts)
-    return f"{line} {per}" if language == "en" else f"{line}（{per}）"
+    out = (f"{line} {per}" if language == "en" else f"{line}（{per}）") if counts else ""
+    if now is not None:
+        tail = words(language)["now"].format(int(now), interval)
+        out = f"{out}; {tail}" if out and language == "en" else (f"{out}；{tail}" if out else tail)
+    return out
 
 
 def local_time(value: object, tz: str) -> str:
@@ -143,6 +168,16 @@ LARK_MD = Dialect(quote="• {0}", heading="**{0}**", subheading="**{0}**", line
 SLACK = Dialect(bold="*{0}*", link="<{1}|{0}>", heading="*{0}*", subheading="*{0}*", line_break="\n")
 
 
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~/%?=&+#:,;!$'-]*)?")
+
+
+def _post_link(url: object, w: dict[str, str], d: Dialect) -> str:
+    """A link to a sample's post (a fixed label): only for an http(s) URL with no markup characters in it."""
+    if not isinstance(url, str) or len(url) > 500 or not _SAFE_URL.fullmatch(url):
+        return ""
+    return " " + d.link.format(w["post"], url)
+
+
 def one_per_issue(alerts: list[dict]) -> list[dict]:
     """The first (most severe) alert of each issue fingerprint: an escalated issue's lower severities, which
     resolve with it, are not shown again to people (the webhook body still lists them all)."""
@@ -167,6 +202,11 @@ def headline(n: Notification, config: AlertingConfig, language: str, *, with_ico
     icon = ("✅" if n.status == "resolved" else sev.icon) + " " if with_icon else ""
     if n.status == "resolved":
         label = w["ended"]
+        into = a["annotations"].get("merged_into")
+        if into:
+            icon = "🔀 " if with_icon else ""
+            label = w["merged"]
+            title = f"{title} → {clean(into, 40)}"
         return f"{icon}【{label}】{title}{extra}" if language == "zh" else f"{icon}{label} · {title}{extra}"
     if language == "zh":
         return f"{icon}【{sev.display('zh')}{w['alert']}】{title}{extra}"
@@ -184,7 +224,10 @@ def alert_block(a: dict, n: Notification, config: AlertingConfig, language: str,
     def field(label: str, value: str) -> str:
         return f"{d.bold.format(label + colon)} {value}"
 
-    if a.get("status") == "resolved":
+    if a.get("status") == "resolved" and ann.get("merged_into"):
+        status = (w["merged_into"].format(clean(ann["merged_into"], 40)) + " · "
+                  + w["merged_at"].format(local_time(a.get("ends_at"), tz)))
+    elif a.get("status") == "resolved":
         status = f"{w['resolved']} · " + w["resolved_at"].format(local_time(a.get("ends_at"), tz))
     else:
         status = f"{w['firing']} · {sev.display(language)}"
@@ -208,7 +251,7 @@ def alert_block(a: dict, n: Notification, config: AlertingConfig, language: str,
     posts = [p for p in (ann.get("sample_posts") or [])[:samples] if p.get("text")]
     if posts:
         lines.append(d.bold.format(w["samples"] + colon))
-        lines.extend(d.quote.format(clean(p["text"], 140)) for p in posts)
+        lines.extend(d.quote.format(clean(p["text"], 140) + _post_link(p.get("url"), w, d)) for p in posts)
     url = ann.get("dashboard_url")
     if url:
         lines.append(d.link.format(w["link"], url))
@@ -219,6 +262,7 @@ def render_markdown(n: Notification, config: AlertingConfig, language: str, tz: 
                     *, heading: bool = True, max_alerts: int = 5) -> str:
     """The whole message body in dialect ``d``: headline, then one block per alert (first ``max_alerts``)."""
     w = words(language)
+    tz = config.display_timezone(n.route, tz)
     parts: list[str] = []
     if heading:
         parts.append(d.heading.format(headline(n, config, language)))
