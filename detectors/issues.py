@@ -68,14 +68,14 @@ class IssueTracker:
 
     def __init__(self, clusterer: OnlineClusterer, settings: IssuesConfig = IssuesConfig(), *,
                  interval_s: int = _BURST.interval_s, window_s: float = _BURST.window_s, display_term=None,
-                 display: DisplayTerms | None = None, url_of=None):
+                 display: DisplayTerms | None = None, urls: dict[str, str] | None = None):
         self.clusterer = clusterer
         self.settings = settings
         self.interval_s = interval_s
         self.window_s = window_s
         self.display_term = display_term or _same
         self.display = display        # terms as people write them, substantive samples (None: the raw ones)
-        self.url_of = url_of          # post id -> its url, when the input had one
+        self.urls = urls              # post id -> its url, when the input had one (a dict: checkpointed as data)
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
         self.fired: set[str] = set()          # ids of issues an alert went out under, less those merged into another
@@ -357,7 +357,7 @@ class IssueTracker:
                                        s.top_terms)
             samples = self.display.samples(pool, terms, s.sample_posts)
         title = _title(samples, terms)
-        url_of = self.url_of or (lambda _: None)
+        urls = self.urls or {}
         return {
             "alert_id": f"{issue.id}:{issue.seq}",
             "issue_id": issue.id,
@@ -370,7 +370,7 @@ class IssueTracker:
             "terms": terms,
             "title": title,
             "sample_post_ids": [pid for pid, _ in samples],
-            "sample_posts": [_sample(pid, text, url_of(pid)) for pid, text in samples],
+            "sample_posts": [_sample(pid, text, urls.get(pid)) for pid, text in samples],
             # the last count is the current interval's, ``current_s`` into it: incomplete, not a fall
             "growth": {"interval_s": self.interval_s, "counts": state.growth.curve(t, s.growth_intervals),
                        "current_s": round(t - (t // self.interval_s) * self.interval_s, 3)},

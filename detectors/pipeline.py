@@ -83,7 +83,7 @@ class IssueDetector:
         # post id -> url of the posts kept as samples (display only: an alert's samples link to their posts)
         self._urls: collections.OrderedDict[str, str] = collections.OrderedDict()
         self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s,
-                                   display=DisplayTerms(), url_of=self._urls.get)
+                                   display=DisplayTerms(), urls=self._urls)
         self.clusterer.on_merge = self._on_merge
         self.compounds = CompoundSplitter(self.vocabulary)
         n = c.novelty
