@@ -205,5 +205,10 @@ class MemoryOutbox:
         with self._lock:
             return [i for i in self._pending.values() if receiver is None or i.receiver == receiver]
 
+    def outcome(self, item_id: str) -> str | None:
+        """``pending``, ``delivered``, ``dead_lettered`` or None if unknown."""
+        with self._lock:
+            return "pending" if item_id in self._pending else self._acked.get(item_id)
+
     def close(self) -> None:
         pass
