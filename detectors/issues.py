@@ -75,6 +75,9 @@ class IssueTracker:
         self.window_s = window_s
         self.display_term = display_term or _same
         self.display = display        # terms as people write them, substantive samples (None: the raw ones)
+        # (cluster, t) -> the burst test's surprise (-log10 p) of the cluster's growth now, None when it is not
+        # abnormal: an issue escalates only while it grows abnormally (None here: by voices alone)
+        self.growing = None
         self.urls = urls              # post id -> its url, when the input had one (a dict: checkpointed as data)
         self._issues: dict[str, Issue] = {}   # cluster id of the issue -> issue; insertion order = opened order
         self._pending: list[dict] = []        # records raised outside a call that returns them (merges): see drain
@@ -271,7 +274,13 @@ class IssueTracker:
             issue.anchors = issue.anchors | self._identity(cluster)
         level = self._severity_for(voices)
         if issue.status == "firing" and level > issue.severity:
-            issue.severity = level
+            # a level is earned by growth, not size: the issue rises only while it is still growing abnormally
+            # against what is normal for it (``growing``: the burst test's surprise now, or None when its recent
+            # voices are what its own past share of the stream predicts); a big steady topic stays where it is
+            surprise_now = self.growing(cluster, t) if self.growing is not None else issue.score
+            if surprise_now is None:
+                return out
+            issue.severity, issue.score = level, surprise_now
             out.append(self._emit(issue, cluster, t))
         return out
 

@@ -85,6 +85,7 @@ class IssueDetector:
         self.issues = IssueTracker(self.clusterer, c.issues, interval_s=c.burst.interval_s, window_s=c.burst.window_s,
                                    display=DisplayTerms(), urls=self._urls)
         self.clusterer.on_merge = self._on_merge
+        self.issues.growing = self._growing
         self.compounds = CompoundSplitter(self.vocabulary)
         n = c.novelty
         self.novelty = WordNovelty(
@@ -239,6 +240,22 @@ class IssueDetector:
                     told[pid] = issue.id
                     retold.append((pid, issue.id))
         return out
+
+    def _growing(self, cluster: Cluster, t: float) -> float | None:
+        """The burst test's surprise (-log10 p) for the cluster's voices of the last ``window_s`` (or of
+        ``slow_window_s``), against the stream and the cluster's own past share, when it passes the test at the
+        false-alarm budget; None when its growth is what an everyday topic of its size would show."""
+        bt = self.burst
+        state = cluster.state
+        if state is None:
+            return None
+        alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), t - self._t_first))
+        best = None
+        for window_s in filter(None, (bt.window_s, self.config.burst.slow_window_s)):
+            p = self._p_value(cluster, state.growth, t, window_s)
+            if p is not None and p < alpha and (best is None or p < best):
+                best = p
+        return surprise(best) if best is not None else None
 
     def _burst_start(self, cluster: Cluster, growth: Growth, t: float) -> IssueStart | None:
         """Where an issue flagged in ``cluster`` now would begin, if not at the cluster's first post (None): at the

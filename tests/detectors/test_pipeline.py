@@ -558,3 +558,25 @@ def test_a_new_post_joins_a_cascade_on_its_source_words_not_its_comments():
     issue = cascade_issue(r, 0).most_common(1)[0][0]
     assert r.assigned["late-comments"] != issue
     assert r.assigned["late-source"] == r.assigned["root0"]
+
+
+# ---------------------------------------------------------------- severity is earned by growth
+
+
+def test_an_issue_that_stops_growing_abnormally_does_not_escalate_by_size_alone():
+    """A story bursts (30 voices in 20 minutes: it fires), then goes on at a steady trickle for hours: crossing the
+    next level's voices then is size, not news, and does not escalate. The same stream with escalation by voices
+    alone (the tracker's ``growing`` check off) escalates."""
+    rng = random.Random(11)
+    burst = [PostIn(f"s{i}", " ".join(rng.sample(STORY_KEYS, 2) + rng.sample(STORY_WORDS, 4)),
+                    T0 + 3 * HOUR + i * 40.0, author=f"s-author{i}") for i in range(30)]
+    trickle = [PostIn(f"s{30 + i}", " ".join(rng.sample(STORY_KEYS, 2) + rng.sample(STORY_WORDS, 4)),
+                      T0 + 3.5 * HOUR + i * 600.0, author=f"s-author{30 + i}") for i in range(40)]
+    posts = by_time(background(1, 0, 11), burst, trickle)
+    gated = run(posts)
+    story = story_issue(gated)
+    assert [a["severity"] for a in gated.firing() if a["issue_id"] == story] == ["blue"]
+    det = IssueDetector(DetectorConfig(), tokenize=str.split)
+    det.issues.growing = None
+    by_size = run(posts, detector=det)
+    assert [a["severity"] for a in by_size.firing() if a["issue_id"] == story_issue(by_size)] == ["blue", "yellow"]
