@@ -97,16 +97,11 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
 
     detected: dict[object, tuple[int, float]] = {}
     background = impure = duplicate = 0
-    for issue, at in sorted(first_alert.items(), key=lambda x: x[1]):
-        so_far = [e for t, e in issue_posts.get(issue, []) if t <= at]
-        if not so_far:
-            background += 1
-            continue
-        event, count = collections.Counter(so_far).most_common(1)[0]
+    for issue, at, event, count, size in _alerted(first_alert, issue_posts):
         if event is None:
             background += 1
             continue
-        impure += count / len(so_far) < IMPURE_BELOW
+        impure += count / size < IMPURE_BELOW
         if event in detected:
             duplicate += 1
             continue
@@ -128,6 +123,40 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
         "impure_alert_rate": round(impure / alerted, 4),
         "background_alert_rate": round(background / alerted, 4),
     }
+
+
+def _alerted(first_alert: Mapping, issue_posts: Mapping):
+    """(issue, first alert time, its majority event at that time or None, that event's posts, all its posts) per
+    alerted issue, in alert order: what each alert was about when it went out."""
+    for issue, at in sorted(first_alert.items(), key=lambda x: x[1]):
+        so_far = [e for t, e in issue_posts.get(issue, []) if t <= at]
+        if not so_far:
+            yield issue, at, None, 0, 0
+            continue
+        event, count = collections.Counter(so_far).most_common(1)[0]
+        yield issue, at, event, count, len(so_far)
+
+
+def alerted(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iterable[Mapping], *,
+            truth_field: str) -> list[dict]:
+    """What each alerted issue was about when its first alert went out, in alert order: ``{"issue_id", "at"
+    (epoch s), "event"`` (the majority of its posts then; None for background or no posts), ``"event_posts",
+    "posts"}``. An event counts as caught by the first such alert (``score``'s event recall)."""
+    posts = list(posts)
+    labels = {p["id"]: p.get(truth_field) for p in posts}
+    time_of = {p["id"]: seconds(p["created_at"]) for p in posts}
+    issue_posts: dict[object, list[tuple[float, object]]] = collections.defaultdict(list)
+    for row in assignments:
+        pid, issue = row.get("post_id"), row.get("issue_id")
+        if pid in time_of and issue is not None:
+            issue_posts[issue].append((time_of[pid], labels.get(pid)))
+    first_alert: dict[object, float] = {}
+    for row in alerts:
+        if row.get("status", "firing") == "firing":
+            at = seconds(row["at"])
+            first_alert[row["issue_id"]] = min(at, first_alert.get(row["issue_id"], at))
+    return [{"issue_id": i, "at": at, "event": e, "event_posts": c, "posts": n}
+            for i, at, e, c, n in _alerted(first_alert, issue_posts)]
 
 
 LABELS = {

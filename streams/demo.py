@@ -24,7 +24,9 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
     out_dir.mkdir(parents=True, exist_ok=True)
     stream = generate(seed, hours=hours)
     posts_path = out_dir / "posts.jsonl"
-    write_jsonl(stream.posts, str(posts_path))
+    # a labelled stream, like the real ones: `event` is the planted issue a post belongs to (null: chatter and the
+    # traps), so that any run of it scores with `groundswell evaluate posts.jsonl ... --labels-field event`
+    write_jsonl([{**p, "event": _planted(stream.groups.get(p["id"]))} for p in stream.posts], str(posts_path))
     print(f"demo: {len(stream.posts):,} synthetic posts over {hours:g} h (seed {seed}) -> {posts_path}")
     for e in stream.events:
         print(f"      emerging issue planted: {e.name} ({e.lang}) from {e.onset}, {e.n_posts} posts")
@@ -45,7 +47,7 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
                         on_time=notifier.on_time)
     result = notifier.close()
     print(summary.line())
-    _report(stream, alerts, out_dir, config.burst.window_s)
+    _report(stream, alerts, out_dir, config.burst.window_s, posts_path)
     print(f"notifications routed with {alerting}: {notifier.notifications} (delivery: {result}); "
           f"see {out_dir / 'outbox'}")
     if result.pending:
@@ -55,35 +57,42 @@ def run_demo(out_dir: Path, seed: int = 7, hours: float = 24.0, config_path: str
     return 0
 
 
-def _report(stream, alerts: list[dict], out_dir: Path, window_s: float) -> None:
-    """How early each planted issue was caught, and what else fired (from the assignments and the truth).
+def _planted(group: str | None) -> str | None:
+    return group[len("event:"):] if group and group.startswith("event:") else None
 
-    An alert within ``window_s`` of the stream's first post is marked as a cold start: the detector had not yet
-    seen a window of the stream before it, so a topic that was already big when watching began looks new (by
-    design: a stream that starts during a crisis reports it; see README, burst test)."""
-    final = {}
+
+def _report(stream, alerts: list[dict], out_dir: Path, window_s: float, posts_path: Path) -> None:
+    """How early each planted issue was caught, and what else fired.
+
+    A planted issue is caught by the first alert whose posts, when it went out, were mostly that issue's (the
+    scorer's definition: ``groundswell evaluate``); an alert about anything else is listed with what most of its
+    posts were (a trap, chatter). An alert within ``window_s`` of the stream's first post is marked as a cold start:
+    the detector had not yet seen a window of the stream before it, so a topic that was already big when watching
+    began looks new (by design: a stream that starts during a crisis reports it; see README, burst test)."""
+    from groundswell.alerts.jsonl_file import iter_jsonl
+    from groundswell.alerts.scoring import alerted
     with open(out_dir / "assignments.jsonl", "rb") as f:
-        for line in f:   # the last line for a post is its assignment
-            row = json.loads(line)
-            final[row["post_id"]] = row["issue_id"]
-    members = collections.defaultdict(list)
-    for pid, iid in final.items():
-        if iid is not None:
-            members[iid].append(pid)
+        assignments = [json.loads(line) for line in f]
     first = {}
     for a in alerts:
         if a["status"] == "firing":
             first.setdefault(a["issue_id"], a)
+    about = alerted(iter_jsonl(posts_path), alerts, assignments, truth_field="event")
+    members = collections.defaultdict(list)
+    for row in assignments:   # every post ever reported under an issue: what its alert was about
+        if row["issue_id"] is not None:
+            members[row["issue_id"]].append(row["post_id"])
     group = stream.groups
     caught = {}
     others = []
-    for iid, a in first.items():
-        kinds = collections.Counter(group.get(pid, "?") for pid in members[iid])
-        kind, _ = kinds.most_common(1)[0] if kinds else ("?", 0)
-        if kind.startswith("event:") and kind[6:] not in caught:
-            caught[kind[6:]] = a
-        else:
-            others.append((kind, a))
+    for row in about:
+        a = first[row["issue_id"]]
+        if row["event"] is not None and row["event"] not in caught:
+            caught[row["event"]] = a
+            continue
+        kinds = collections.Counter(group.get(pid, "?") for pid in members[row["issue_id"]])
+        kind = kinds.most_common(1)[0][0] if kinds else "?"
+        others.append((kind if row["event"] is None else f"again:{row['event']}", a))
     for e in stream.events:
         a = caught.get(e.name)
         if a:

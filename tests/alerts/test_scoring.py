@@ -82,3 +82,28 @@ def test_truth_file_and_rfc3339_times_and_the_cli(tmp_path, capsys):
     rc = main(["evaluate", str(tmp_path / "posts.jsonl"), "--alerts", str(tmp_path / "alerts.jsonl"),
                "--assignments", str(tmp_path / "assignments.jsonl")])
     assert rc == 2
+
+
+def test_alerted_says_what_each_alert_was_about_when_it_went_out():
+    """An issue that fired on commute chatter and took in an outage's posts hours later did not catch the outage
+    (the demo's report counted it as caught, 10 hours early)."""
+    from groundswell.alerts.scoring import alerted
+    ps = posts([(f"c{i}", i * MIN, None) for i in range(20)] + [(f"o{i}", 600 * MIN + i, "outage") for i in range(30)])
+    asg = assign({p["id"]: "commute" for p in ps})
+    rows = alerted(ps, [{"issue_id": "commute", "status": "firing", "at": 10 * MIN},
+                        {"issue_id": "commute", "status": "firing", "at": 601 * MIN}], asg, truth_field="event")
+    assert rows == [{"issue_id": "commute", "at": 10 * MIN, "event": None, "event_posts": 11, "posts": 11}]
+    m = score(ps, [{"issue_id": "commute", "status": "firing", "at": 10 * MIN}], asg, truth_field="event")
+    assert m["event_recall"] == 0.0 and m["background_alert_rate"] == 1.0
+
+
+def test_the_demo_writes_a_labelled_stream(tmp_path, capsys):
+    from groundswell.streams.demo import run_demo
+    assert run_demo(tmp_path, seed=3, hours=2.0) == 0
+    rows = [json.loads(line) for line in (tmp_path / "posts.jsonl").read_text().splitlines()]
+    assert all("event" in r for r in rows)
+    assert {r["event"] for r in rows} - {None} <= {"water_jiangchuan", "bridge_millbrook", "metro_line3",
+                                                   "spill_harlow"}
+    rc = main(["evaluate", str(tmp_path / "posts.jsonl"), "--alerts", str(tmp_path / "alerts.jsonl"),
+               "--assignments", str(tmp_path / "assignments.jsonl"), "--labels-field", "event", "--json"])
+    assert rc == 0 and json.loads(capsys.readouterr().out.splitlines()[-1])["posts"] == len(rows)
