@@ -3,7 +3,7 @@
     POST /api/v1/feedback   Authorization: Bearer <GROUNDSWELL_FEEDBACK_TOKEN>
          {"issue_id": "c42" | "alert_id": "c42:3", "action": "ack"|"resolve"|"false_alarm",
           "comment": "optional text", "by": "optional name"}
-      -> 201 {"id": ..., "issue_id": ..., "action": ..., "recorded_at": ...}
+      -> 201 {"id": ..., "issue_id": ..., "action": ..., "recorded_at": ...}; 404 for an issue never notified
     GET  /api/v1/feedback?issue_id=&action=&since=<RFC3339>&limit=   (same token)
       -> 200 {"version": "1", "feedback": [record, ...]}
     GET  /healthz (no token)
@@ -94,6 +94,10 @@ def feedback_labels(path: str | os.PathLike) -> dict[str, str]:
     return labels
 
 
+class UnknownIssue(LookupError):
+    """Feedback about an issue that was never notified (not in the delivered log): refused, 404."""
+
+
 class FeedbackService:
     """Validation, storage and metrics behind the HTTP endpoints (usable without HTTP, e.g. in tests)."""
 
@@ -141,6 +145,10 @@ class FeedbackService:
             issue_id = found or alert_id.rsplit(":", 1)[0]     # the core's alert ids are "<issue_id>:<seq>"
         now = self.clock()
         notice = self.delivered_log.first_notice(issue_id) if self.delivered_log else None
+        if self.delivered_log is not None and notice is None:
+            # an answer about nothing anyone was told (a typo, an issue of another deployment) would be counted
+            # as route "unknown" and skew every response figure: refused
+            raise UnknownIssue(f"issue {issue_id!r} was never notified here: no feedback is taken for it")
         rec: dict[str, Any] = {
             "id": uuid.uuid4().hex, "recorded_at": format_time(now), "issue_id": issue_id, "alert_id": alert_id,
             "action": action, "comment": comment, "by": (data.get("by") or "")[:200],
@@ -215,6 +223,8 @@ def make_feedback_app(service: FeedbackService, *, token: str) -> web.Applicatio
             rec = service.record(data)
         except ValueError as e:
             return web.json_response({"error": str(e)}, status=400)
+        except UnknownIssue as e:
+            return web.json_response({"error": str(e)}, status=404)
         except OSError as e:
             log.error("cannot store feedback: %s", e)
             return web.json_response({"error": "feedback storage unavailable"}, status=503)

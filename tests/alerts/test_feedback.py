@@ -125,12 +125,16 @@ def test_ack_resolve_false_alarm_are_stored_and_measured(api, tmp_path):
     assert again.metrics.value("groundswell_issues_answered_total", route="root", detector="core") == 0
 
 
-def test_feedback_for_an_unknown_alert_id_falls_back_to_the_issue_prefix(api):
+def test_feedback_for_an_issue_never_notified_is_refused(api, tmp_path):
     client, metrics, *_ = api
-    r = client.post("/api/v1/feedback", json={"alert_id": "c77:3", "action": "false_alarm"})
-    assert r.status_code == 201 and r.json()["issue_id"] == "c77"
-    assert metrics.value("groundswell_false_alarms_total", route="unknown", detector="unknown") == 1
-    assert metrics.value("groundswell_issues_answered_total", route="unknown", detector="unknown") == 1
+    for body in ({"alert_id": "c77:3", "action": "false_alarm"}, {"issue_id": "c9", "action": "ack"}):
+        r = client.post("/api/v1/feedback", json=body)
+        assert r.status_code == 404 and "never notified" in r.json()["error"]
+    assert metrics.value("groundswell_false_alarms_total", route="unknown", detector="unknown") == 0
+    assert metrics.value("groundswell_issues_answered_total", route="unknown", detector="unknown") == 0
+    assert not (tmp_path / "feedback.jsonl").exists() or load_feedback(tmp_path / "feedback.jsonl") == []
+    # an alert id of a notified issue still finds it (the core's alert ids are "<issue_id>:<seq>")
+    assert client.post("/api/v1/feedback", json={"alert_id": "c2:9", "action": "ack"}).json()["issue_id"] == "c2"
 
 
 def test_app_refuses_to_start_without_a_token(tmp_path):
