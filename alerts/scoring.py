@@ -53,12 +53,7 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
     background) or from ``truth`` (post id -> event id); give exactly one."""
     if (truth_field is None) == (truth is None):
         raise ValueError("give exactly one of truth_field and truth")
-    labels: dict[str, object] = dict(truth) if truth is not None else {}
-    time_of: dict[str, float] = {}
-    for p in posts:
-        time_of[p["id"]] = seconds(p["created_at"])
-        if truth_field is not None and p.get(truth_field) is not None:
-            labels[p["id"]] = p[truth_field]
+    labels, time_of = _labels_and_times(posts, truth_field, truth)
 
     event_times: dict[object, list[float]] = collections.defaultdict(list)
     for pid, t in time_of.items():
@@ -67,16 +62,7 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
     for times in event_times.values():
         times.sort()
 
-    assigned: dict[str, object] = {}
-    issue_posts: dict[object, list[tuple[float, object]]] = collections.defaultdict(list)
-    for row in assignments:
-        pid, issue = row.get("post_id"), row.get("issue_id")
-        if pid in time_of:
-            assigned[pid] = issue
-            if issue is not None:
-                issue_posts[issue].append((time_of[pid], labels.get(pid)))
-    for rows in issue_posts.values():
-        rows.sort(key=lambda x: x[0])
+    assigned, issue_posts = _issue_posts(assignments, time_of, labels)
 
     cluster = {pid: assigned.get(pid) or "_alone_" + pid for pid in time_of if pid in labels}
     cluster_size = collections.Counter(cluster.values())
@@ -87,13 +73,7 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
     recall = sum(c * c / event_size[e] for (_, e), c in overlap.items()) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
-    first_alert: dict[object, float] = {}
-    alert_lines = 0
-    for row in alerts:
-        alert_lines += 1
-        if row.get("status", "firing") == "firing":
-            at = seconds(row["at"])
-            first_alert[row["issue_id"]] = min(at, first_alert.get(row["issue_id"], at))
+    first_alert, alert_lines = _first_alerts(alerts)
 
     detected: dict[object, tuple[int, float]] = {}
     background = impure = duplicate = 0
@@ -125,6 +105,45 @@ def score(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: Iter
     }
 
 
+def _labels_and_times(posts: Iterable[Mapping], truth_field: str | None, truth: Mapping[str, object] | None
+                      ) -> tuple[dict[str, object], dict[str, float]]:
+    """(post id -> event, for labelled posts; post id -> event time, for every post)."""
+    labels: dict[str, object] = dict(truth) if truth is not None else {}
+    time_of: dict[str, float] = {}
+    for p in posts:
+        time_of[p["id"]] = seconds(p["created_at"])
+        if truth_field is not None and p.get(truth_field) is not None:
+            labels[p["id"]] = p[truth_field]
+    return labels, time_of
+
+
+def _issue_posts(assignments: Iterable[Mapping], time_of: Mapping[str, float], labels: Mapping[str, object]):
+    """(post id -> its last issue; issue -> (time, event) of every post ever reported under it, by time)."""
+    assigned: dict[str, object] = {}
+    issue_posts: dict[object, list[tuple[float, object]]] = collections.defaultdict(list)
+    for row in assignments:
+        pid, issue = row.get("post_id"), row.get("issue_id")
+        if pid in time_of:
+            assigned[pid] = issue
+            if issue is not None:
+                issue_posts[issue].append((time_of[pid], labels.get(pid)))
+    for rows in issue_posts.values():
+        rows.sort(key=lambda x: x[0])
+    return assigned, issue_posts
+
+
+def _first_alerts(alerts: Iterable[Mapping]) -> tuple[dict[object, float], int]:
+    """(issue -> time of its first ``firing`` record; the number of alert records)."""
+    first_alert: dict[object, float] = {}
+    alert_lines = 0
+    for row in alerts:
+        alert_lines += 1
+        if row.get("status", "firing") == "firing":
+            at = seconds(row["at"])
+            first_alert[row["issue_id"]] = min(at, first_alert.get(row["issue_id"], at))
+    return first_alert, alert_lines
+
+
 def _alerted(first_alert: Mapping, issue_posts: Mapping):
     """(issue, first alert time, its majority event at that time or None, that event's posts, all its posts) per
     alerted issue, in alert order: what each alert was about when it went out."""
@@ -142,19 +161,9 @@ def alerted(posts: Iterable[Mapping], alerts: Iterable[Mapping], assignments: It
     """What each alerted issue was about when its first alert went out, in alert order: ``{"issue_id", "at"
     (epoch s), "event"`` (the majority of its posts then; None for background or no posts), ``"event_posts",
     "posts"}``. An event counts as caught by the first such alert (``score``'s event recall)."""
-    posts = list(posts)
-    labels = {p["id"]: p.get(truth_field) for p in posts}
-    time_of = {p["id"]: seconds(p["created_at"]) for p in posts}
-    issue_posts: dict[object, list[tuple[float, object]]] = collections.defaultdict(list)
-    for row in assignments:
-        pid, issue = row.get("post_id"), row.get("issue_id")
-        if pid in time_of and issue is not None:
-            issue_posts[issue].append((time_of[pid], labels.get(pid)))
-    first_alert: dict[object, float] = {}
-    for row in alerts:
-        if row.get("status", "firing") == "firing":
-            at = seconds(row["at"])
-            first_alert[row["issue_id"]] = min(at, first_alert.get(row["issue_id"], at))
+    labels, time_of = _labels_and_times(posts, truth_field, None)
+    _, issue_posts = _issue_posts(assignments, time_of, labels)
+    first_alert, _ = _first_alerts(alerts)
     return [{"issue_id": i, "at": at, "event": e, "event_posts": c, "posts": n}
             for i, at, e, c, n in _alerted(first_alert, issue_posts)]
 

@@ -363,8 +363,13 @@ class OnlineClusterer:
         for term in dict.fromkeys(terms):
             source[term] = source.get(term, 0.0) + w
         c.source_mass += w
-        if len(source) > 2 * self.max_terms_per_cluster:
-            top = sorted([(-v, k) for k, v in source.items()])[: self.max_terms_per_cluster]
+        self._prune_source(c)
+
+    def _prune_source(self, c: Cluster) -> None:
+        """Keep a cascade's ``max_terms_per_cluster`` strongest source terms once it holds twice that many (as
+        ``_prune_terms`` keeps its words; the mass stays that of all its source posts)."""
+        if len(c.source) > 2 * self.max_terms_per_cluster:
+            top = sorted([(-v, k) for k, v in c.source.items()])[: self.max_terms_per_cluster]
             c.source = {k: -nv for nv, k in top}
 
     def _source_overlap(self, terms: Iterable[str], c: Cluster) -> float:
@@ -565,8 +570,7 @@ class OnlineClusterer:
             for term, w in (b.source if b.source is not None else b.weights).items():
                 source[term] = source.get(term, 0.0) + w
             a.source, a.source_mass = source, mass
-            if len(source) > 2 * self.max_terms_per_cluster:
-                self._add_source(a, (), 0.0)   # (prunes)
+            self._prune_source(a)
         if b.roots:
             a.roots = a.roots | b.roots if len(a.roots) < MAX_ROOTS else a.roots
         a.mass += b.mass

@@ -206,13 +206,11 @@ class IssueDetector:
         p = self._p_value(cluster, growth, t, bt.window_s)
         if p is None:
             return []
-        age = t - self._t_first
-        if age < self.config.burst.warmup_s:
+        if t - self._t_first < self.config.burst.warmup_s:
             return []   # (off by default: the budget below already allows for a young stream)
-        alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), age))
+        alpha = self._alpha(t)
         slow = False
         if slow_s:
-            alpha /= 2   # two looks at the same growth (Bonferroni)
             if p >= alpha:
                 # a slow-onset issue (a storm approaching, a thinly sampled feed), active now but never bursting
                 # within window_s: judge its growth over slow_window_s, against its share of the stream before that
@@ -241,17 +239,23 @@ class IssueDetector:
                     retold.append((pid, issue.id))
         return out
 
+    def _alpha(self, t: float) -> float:
+        """The burst test's p-value cut at ``t``: the false-alarm budget over a day's tests at the stream's rate,
+        halved when ``slow_window_s`` gives each growth two looks (Bonferroni)."""
+        bt = self.burst
+        alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), t - self._t_first))
+        return alpha / 2 if self.config.burst.slow_window_s else alpha
+
     def _growing(self, cluster: Cluster, t: float) -> float | None:
         """The burst test's surprise (-log10 p) for the cluster's voices of the last ``window_s`` (or of
         ``slow_window_s``), against the stream and the cluster's own past share, when it passes the test at the
         false-alarm budget; None when its growth is what an everyday topic of its size would show."""
-        bt = self.burst
         state = cluster.state
         if state is None:
             return None
-        alpha = bt.alpha(voices_per_day=bt.voices_per_day(self._stream.window(t, 86400.0), t - self._t_first))
+        alpha = self._alpha(t)
         best = None
-        for window_s in filter(None, (bt.window_s, self.config.burst.slow_window_s)):
+        for window_s in filter(None, (self.burst.window_s, self.config.burst.slow_window_s)):
             p = self._p_value(cluster, state.growth, t, window_s)
             if p is not None and p < alpha and (best is None or p < best):
                 best = p

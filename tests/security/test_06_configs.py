@@ -76,14 +76,22 @@ def test_check_refuses_quickly_naming_the_file(tmp_path, kind, name, text):
     assert seconds < 5, f"{seconds:.1f} s"
 
 
+def _check_then_run(tmp_path, kind: str, text: str, name: str):
+    """`check KIND` on the config, then `run` with it (as --config or --alerting): (check rc, check message, run
+    rc, run stdout, run stderr)."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    posts = write_lines(tmp_path / "posts.jsonl", small_stream()[:50])
+    rc_check, msg_check, _ = _check(kind, path)
+    flag = "--config" if kind == "detector" else "--alerting"
+    rc_run, out, err = run_cli(["run", str(posts), flag, str(path), "--alerts-out", str(tmp_path / "alerts.jsonl"),
+                                "--no-progress"])
+    return rc_check, msg_check, rc_run, out, err
+
+
 @pytest.mark.parametrize("name", sorted(DETECTOR))
 def test_run_says_what_check_says(tmp_path, name):
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(DETECTOR[name], encoding="utf-8")
-    posts = write_lines(tmp_path / "posts.jsonl", small_stream()[:50])
-    rc_check, msg_check, _ = _check("detector", path)
-    rc_run, out, err = run_cli(["run", str(posts), "--config", str(path), "--alerts-out",
-                                str(tmp_path / "alerts.jsonl"), "--no-progress"])
+    rc_check, msg_check, rc_run, out, err = _check_then_run(tmp_path, "detector", DETECTOR[name], name)
     assert (rc_check, rc_run) == (2, 2)
     assert msg_check.strip() in (out + err)
     assert len(out + err) < 5_000
@@ -91,12 +99,7 @@ def test_run_says_what_check_says(tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(ALERTING))
 def test_run_refuses_the_alerting_config_check_refuses(tmp_path, name):
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(ALERTING[name], encoding="utf-8")
-    posts = write_lines(tmp_path / "posts.jsonl", small_stream()[:50])
-    rc_check, msg_check, _ = _check("alerting", path)
-    rc_run, out, err = run_cli(["run", str(posts), "--alerting", str(path), "--alerts-out",
-                                str(tmp_path / "alerts.jsonl"), "--no-progress"])
+    rc_check, msg_check, rc_run, out, err = _check_then_run(tmp_path, "alerting", ALERTING[name], name)
     assert (rc_check, rc_run) == (2, 2), (msg_check[:300], err[-300:])
     assert len(out + err) < 5_000
     assert not (tmp_path.parent / "outside").exists()
